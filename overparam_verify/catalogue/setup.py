@@ -1,0 +1,2 @@
+"""Catalogue family 'setup': registrations of its statements (see the package docstring)."""
+from __future__ import annotations

@@ -1,0 +1,154 @@
+"""Statistics shared by the property tests and the audit (one implementation of each).
+
+* :func:`binomial_check` — kind W of the catalogue: R independent draws, the number of failures
+  tested against the budget δ with an exact one-sided binomial test (``scipy.stats.binomtest``).
+* :func:`loglog_fit` — kind S: least-squares fit of ``log y = log C + k log x`` with a
+  t-based confidence interval for the exponent k and the fitted constant C.
+* :func:`bootstrap_ci` — percentile bootstrap of a statistic, from a seeded generator.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, asdict
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "BinomialResult",
+    "binomial_check",
+    "SlopeFit",
+    "loglog_fit",
+    "bootstrap_ci",
+]
+
+
+@dataclass(frozen=True)
+class BinomialResult:
+    """Outcome of :func:`binomial_check`. ``holds`` is False when the failure count is
+    significantly above the budget (p-value < ``alpha``)."""
+
+    failures: int
+    trials: int
+    delta: float
+    p_value: float
+    alpha: float
+    holds: bool
+
+    @property
+    def failure_rate(self) -> float:
+        return self.failures / self.trials if self.trials else math.nan
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"failure_rate": self.failure_rate}
+
+
+def binomial_check(failures: int, trials: int, delta: float, *, alpha: float = 0.01) -> BinomialResult:
+    """Exact one-sided binomial test of H0: P(failure) ≤ δ against P(failure) > δ.
+
+    A W statement "holds with probability ≥ 1 − δ" is rejected (``holds=False``) when seeing
+    ``failures`` or more out of ``trials`` has probability below ``alpha`` under failure rate δ.
+    """
+    if trials < 1:
+        raise ValueError(f"trials must be >= 1, got trials={trials!r}")
+    if not (0 <= failures <= trials):
+        raise ValueError(f"failures must lie in [0, trials={trials}], got failures={failures!r}")
+    if not (0.0 <= delta <= 1.0):
+        raise ValueError(f"delta must lie in [0, 1], got delta={delta!r}")
+    if not (0.0 < alpha < 1.0):
+        raise ValueError(f"alpha must lie in (0, 1), got alpha={alpha!r}")
+    from scipy.stats import binomtest
+
+    if delta == 0.0:
+        p = 1.0 if failures == 0 else 0.0
+    elif delta == 1.0:
+        p = 1.0
+    else:
+        p = float(binomtest(int(failures), int(trials), float(delta), alternative="greater").pvalue)
+    return BinomialResult(int(failures), int(trials), float(delta), p, float(alpha), p >= alpha)
+
+
+@dataclass(frozen=True)
+class SlopeFit:
+    """Fit of ``y ≈ C x^k`` on a log-log scale. ``ci`` is the (1 − alpha) confidence interval
+    of the exponent k; ``constant`` is C = exp(intercept); ``ratios`` are y/x^k_theory per point
+    (the constant against the theory's exponent, which must stay bounded for an S statement)."""
+
+    slope: float
+    slope_se: float
+    ci: tuple[float, float]
+    intercept: float
+    constant: float
+    r2: float
+    n: int
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def consistent_with(self, exponent: float, *, upper_bound: bool = False) -> bool:
+        """Whether the theory's exponent is compatible with the fit: inside the CI, or, for an
+        upper bound (``O(x^k)``), the fitted slope may be smaller (beaten) but not larger."""
+        lo, hi = self.ci
+        if upper_bound:
+            return lo <= exponent
+        return lo <= exponent <= hi
+
+    def constant_at(self, exponent: float) -> list[float]:
+        """``y_i / x_i^exponent`` for each point: the hidden constant under the theory's rate."""
+        return [yi / xi**exponent for xi, yi in zip(self.x, self.y)]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05) -> SlopeFit:
+    """Least-squares line through ``(log x, log y)`` with a t confidence interval on the slope.
+
+    Needs at least 3 points with positive x and y; ``ValueError`` otherwise. With exactly
+    collinear points the interval has zero width.
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of one length, got shapes {x.shape} and {y.shape}")
+    if x.size < 3:
+        raise ValueError(f"a slope with a confidence interval needs at least 3 points, got {x.size}")
+    if not (np.all(x > 0) and np.all(y > 0) and np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("loglog_fit needs finite positive x and y")
+    lx, ly = np.log(x), np.log(y)
+    res = stats.linregress(lx, ly)
+    dof = x.size - 2
+    t = stats.t.ppf(1 - alpha / 2, dof)
+    se = float(res.stderr)
+    resid = ly - (res.intercept + res.slope * lx)
+    ss_tot = float(np.sum((ly - ly.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
+    return SlopeFit(
+        slope=float(res.slope),
+        slope_se=se,
+        ci=(float(res.slope - t * se), float(res.slope + t * se)),
+        intercept=float(res.intercept),
+        constant=float(math.exp(res.intercept)),
+        r2=r2,
+        n=int(x.size),
+        x=tuple(float(v) for v in x),
+        y=tuple(float(v) for v in y),
+    )
+
+
+def bootstrap_ci(
+    samples: Sequence[float],
+    statistic: Callable[[np.ndarray], float] = np.mean,
+    *,
+    reps: int = 2000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``statistic`` over ``samples`` (seeded, reproducible)."""
+    a = np.asarray(samples, dtype=float)
+    if a.size < 2:
+        raise ValueError(f"bootstrap needs at least 2 samples, got {a.size}")
+    rng = np.random.default_rng(seed)
+    stats_ = np.array([statistic(a[rng.integers(0, a.size, a.size)]) for _ in range(reps)])
+    return float(np.quantile(stats_, alpha / 2)), float(np.quantile(stats_, 1 - alpha / 2))
