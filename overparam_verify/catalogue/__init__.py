@@ -30,6 +30,7 @@ __all__ = [
     "CATALOGUE",
     "SECTIONS",
     "AREAS",
+    "FAMILIES",
     "Judgement",
     "Statement",
     "register",
@@ -52,6 +53,10 @@ AREAS = {
     "Nguyen's certificate (NG) — no hidden constants": "nguyen",
     "Beyond fully-connected (AZLS Section 5)": "resnet",
 }
+
+#: the family modules that register statements (the init section is split in two: forward
+#: quantities in ``init``, backward products and gradient lower bounds in ``init_backward``)
+FAMILIES = ("setup", "init", "init_backward", "perturbation", "trajectory", "nguyen", "resnet")
 
 _BY_ID = {}
 for _e in CATALOGUE:
@@ -127,7 +132,7 @@ def register(
 def registry() -> dict[str, Statement]:
     """All registered statements, keyed by canonical ID, in catalogue order (imports every
     family module on first use)."""
-    for mod in dict.fromkeys(AREAS.values()):
+    for mod in FAMILIES:
         importlib.import_module(f"{__name__}.{mod}")
     order = {e["id"]: i for i, e in enumerate(CATALOGUE)}
     return dict(sorted(_REGISTRY.items(), key=lambda kv: order[kv[0]]))
