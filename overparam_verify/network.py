@@ -164,9 +164,11 @@ class Network:
         return X.to(dtype=self.dtype, device=self.device)
 
     # ------------------------------------------------------------------ core math
-    def _forward(self, X: torch.Tensor, mats=None, keep: bool = True):
-        """Return (zs, xs, out). ``zs``/``xs`` hold every layer's pre-activation/output
-        (kept only if ``keep``; the backward pass needs them)."""
+    def _forward(self, X: torch.Tensor, mats=None, keep: bool | str = True):
+        """Return (zs, xs, out). ``xs`` holds every layer's output when ``keep`` is truthy (the
+        backward pass needs them); ``zs`` the pre-activations only when ``keep=True`` —
+        ``keep="outputs"`` (training) skips them: Σ_l is recovered from x_l > 0, since
+        x_l = σ(z_l) > 0 exactly when z_l > 0, which halves the activation memory."""
         mats = self.mats if mats is None else mats
         zs, xs = [], []
         x = X  # (..., n, d)
@@ -175,9 +177,15 @@ class Network:
                 z = x + x @ M  # (..., n, m)
             else:
                 z = x @ M  # (..., n, m_l)
-            x = z if kind == "linear" else torch.relu(z)
+            if kind == "linear":
+                x = z
+            elif keep is True:
+                x = torch.relu(z)
+            else:
+                x = z.relu_()  # z is not kept: rectify in place
             if keep:
-                zs.append(z)
+                if keep is True:
+                    zs.append(z)
                 xs.append(x)
         if self.head_kind == "vector":
             out = (x @ self.head.unsqueeze(-1)).squeeze(-1)  # (..., n)
@@ -203,7 +211,8 @@ class Network:
         grads: list[torch.Tensor] = []
         for l in range(len(mats) - 1, first - 1, -1):
             kind = self.kinds[l]
-            dz = delta if kind == "linear" else delta * (zs[l] > 0)  # Σ_{l,i} applied
+            # Σ_{l,i} applied: keep δ where x_l > 0 (⇔ z_l > 0; σ'(0) = 0 as in autograd)
+            dz = delta if kind == "linear" else torch.ops.aten.threshold_backward(delta, xs[l], 0)
             x_prev = X if l == 0 else xs[l - 1]
             if self.trainable[l]:
                 grads.append(x_prev.transpose(-1, -2) @ dz)  # (..., m_{l-1}, m_l)
@@ -229,7 +238,19 @@ class Network:
         pats = [z > 0 if k != "linear" else torch.ones_like(z, dtype=torch.bool) for z, k in zip(zs, self.kinds)]
         return ForwardTrace(preacts=zs, outputs=xs, patterns=pats, out=out)
 
-    def check_targets(self, y, loss) -> torch.Tensor:
+    def output_shape(self, X: torch.Tensor) -> tuple[int, ...]:
+        """Shape of ``forward(X)``: ``X.shape[:-1]`` for ZCZG's scalar output, plus ``(d_out,)``
+        for a vector output (AZLS's B, Nguyen's last layer)."""
+        lead = tuple(X.shape[:-1])
+        if self.head_kind == "vector":
+            return lead
+        d_out = self.head.shape[-1] if self.head_kind == "matrix" else self.mats[-1].shape[-1]
+        return lead + (int(d_out),)
+
+    def check_targets(self, y, loss, X: torch.Tensor | None = None) -> torch.Tensor:
+        """Validate the targets ``y`` for ``loss`` (finite; ±1 labels for a classification loss;
+        when ``X`` is given, the shape of ``forward(X)``, where ``(n,)`` targets are accepted for
+        a vector output with ``d_out = 1``) and move them to the network's dtype/device."""
         loss = get_loss(loss)
         y = torch.as_tensor(y)
         if not torch.isfinite(y).all():
@@ -243,19 +264,28 @@ class Network:
                 )
             if not ((y == 1) | (y == -1)).all():
                 raise ValueError(f"labels must be in {{-1, +1}} for the classification loss {loss.name!r}")
+        if X is not None:
+            want = self.output_shape(X)
+            if self.vector_output and want[-1] == 1 and tuple(y.shape) == want[:-1]:
+                y = y.unsqueeze(-1)  # (n,) regression targets for a d_out = 1 network
+            if tuple(y.shape) != want:
+                raise ValueError(
+                    f"y must have the shape of the network's output for X, {want}, "
+                    f"got shape {tuple(y.shape)}"
+                )
         return y
 
     def loss(self, X, y, loss="logistic") -> torch.Tensor:
         """The empirical loss: ``L_S`` (mean) for classification, ``Σ ½‖ŷ−y‖²`` for square."""
         X = self.check_input(X)
-        y = self.check_targets(y, loss)
+        y = self.check_targets(y, loss, X)
         out = self._forward(X, keep=False)[2]
         return empirical_loss_and_grad(get_loss(loss), out, y, vector_output=self.vector_output)[0]
 
     def raw_gradients(self, X, y, loss="logistic") -> list[torch.Tensor]:
         """Closed-form gradients w.r.t. the trainable matrices in row convention."""
         X = self.check_input(X)
-        y = self.check_targets(y, loss)
+        y = self.check_targets(y, loss, X)
         lo = get_loss(loss)
         zs, xs, out = self._forward(X)
         _, g, _ = empirical_loss_and_grad(lo, out, y, vector_output=self.vector_output)

@@ -122,7 +122,7 @@ def train(
     if dtype is not None or device is not None:
         net = net.to(dtype=dtype, device=device)
     X = net.check_input(X)
-    y = net.check_targets(y, loss)
+    y = net.check_targets(y, loss, X)
     if X.dim() != 2:
         raise ValueError(f"X must have shape (n, d), got {tuple(X.shape)}; use train_ensemble for stacks")
     if y.shape[0] != X.shape[0]:
@@ -188,7 +188,7 @@ def train_ensemble(
     if X.dim() != 3 or X.shape[0] != K:
         raise ValueError(f"X must have shape (K={K}, n, d), got {tuple(X.shape)}")
     X = stacked.check_input(X)
-    y = stacked.check_targets(y, loss)
+    y = stacked.check_targets(y, loss, X)
     if y.shape[0] != K or y.shape[1] != X.shape[1]:
         raise ValueError(f"y must have shape (K={K}, n={X.shape[1]}, ...), got {tuple(y.shape)}")
     _check_hparams(lr, steps, batch_size, X.shape[1], record_every)
@@ -248,13 +248,13 @@ def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ens
         mats = mats_of(W)
         need_full = record or not sgd
         if need_full:
-            zs, xs, out = net._forward(X, mats)
+            zs, xs, out = net._forward(X, mats, keep="outputs")
             Lval, g, margin = empirical_loss_and_grad(lo, out, y, vector_output=vec)
             if not bool(torch.isfinite(Lval).all()):
                 fail(k, Lval)
             grads = net._backward(X, zs, xs, g, mats) if (record or not last) else None
             if record:
-                pats = [zs[j] > 0 for j in idx_tr]
+                pats = [xs[j] > 0 for j in idx_tr]  # Σ_l: x_l > 0 ⇔ z_l > 0
                 if pats0 is None:
                     pats0 = pats
                 loss_t[r] = Lval.reshape(K)
@@ -265,8 +265,9 @@ def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ens
                     marg_t[r] = margin.min(-1).values.reshape(K).to(f64)
                 for l in range(L):
                     D = W[l] - W0[l]
-                    dspec[r, :, l] = spectral_norm(D, spec_states[l], generator=g_spec).reshape(K)
-                    dfro[r, :, l] = torch.linalg.matrix_norm(D).reshape(K)
+                    s2, sf = spectral_norm(D, spec_states[l], generator=g_spec, return_frobenius=True)
+                    dspec[r, :, l] = s2.reshape(K)
+                    dfro[r, :, l] = sf.reshape(K)
                     gnorm[r, :, l] = torch.linalg.matrix_norm(grads[l]).reshape(K)
                     if net.kinds[idx_tr[l]] == "linear":
                         signs[r, :, l] = 0
@@ -278,7 +279,7 @@ def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ens
         if sgd:
             idx = torch.randperm(n, generator=g_batch)[:batch_size].to(dev)
             Xb, yb = X.index_select(-2, idx), y.index_select(X.dim() - 2, idx)
-            zs, xs, out = net._forward(Xb, mats)
+            zs, xs, out = net._forward(Xb, mats, keep="outputs")
             Lb, gb, _ = empirical_loss_and_grad(lo, out, yb, vector_output=vec)
             if not bool(torch.isfinite(Lb).all()):
                 fail(k, Lb)
@@ -287,7 +288,8 @@ def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ens
                 # a sum over samples, so rescale to an unbiased estimate of the full gradient.
                 gb = gb * (n / batch_size)
             grads = net._backward(Xb, zs, xs, gb, mats)
-        W = [Wl - lr * Gl for Wl, Gl in zip(W, grads)]
+        for Wl, Gl in zip(W, grads):
+            Wl.sub_(Gl, alpha=lr)  # W are private copies: update in place
     trained = net.with_trainable(W)
     return trained, _make_traces(rec_steps, loss_t, err_t, marg_t, dspec, dfro, gnorm, signs, K, config)
 

@@ -40,7 +40,8 @@ def spectral_norm(
     block: int = 4,
     maxiter: int = 1000,
     generator: torch.Generator | None = None,
-) -> torch.Tensor:
+    return_frobenius: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Largest singular value ``‖D‖₂`` of ``D`` (shape (..., a, b)), shape (...).
 
     Matrix-free: subspace iteration on ``DᵀD`` with ``block`` vectors and a Rayleigh–Ritz step,
@@ -48,14 +49,16 @@ def spectral_norm(
     float64, 1e-5 in float32: the Ritz value's error is quadratic in the residual, so σ comes out
     exact to rounding, ~1e-7 relative in float32). Returned in float64. ``state`` carries the subspace from one call to the next: along a training run
     ``W⁽ᵏ⁾ − W⁽⁰⁾`` changes slowly, so one or two iterations usually suffice. Small matrices
-    (min(a, b) ≤ 48) use a dense SVD.
+    (min(a, b) ≤ 48) use a dense SVD. With ``return_frobenius=True`` returns ``(‖D‖₂, ‖D‖_F)``
+    (the iteration needs ‖D‖_F anyway; the trainer records both).
     """
     a, b = D.shape[-2], D.shape[-1]
     if D.dtype not in _TOL:
         D = D.to(torch.float64)
-    if min(a, b) <= _EXACT_BELOW:
-        return torch.linalg.matrix_norm(D, ord=2).to(torch.float64)
     fro = torch.linalg.matrix_norm(D)  # (...)
+    if min(a, b) <= _EXACT_BELOW:
+        sigma = torch.linalg.matrix_norm(D, ord=2).to(torch.float64)
+        return (sigma, fro.to(torch.float64)) if return_frobenius else sigma
     p = min(block, b)
     # The block is kept as rows, Vt (..., p, b): products of a thin matrix on the left with D or
     # Dᵀ in either memory layout are fast GEMMs, while D.mT @ V (a transposed big operand on the
@@ -91,7 +94,8 @@ def spectral_norm(
             stalls = 0
     if state is not None:
         state.V = Vt
-    return theta.sqrt().to(torch.float64)
+    sigma = theta.sqrt().to(torch.float64)
+    return (sigma, fro.to(torch.float64)) if return_frobenius else sigma
 
 
 def sign_changes(patterns: torch.Tensor, patterns0: torch.Tensor) -> torch.Tensor:
