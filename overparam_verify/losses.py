@@ -18,7 +18,7 @@ cross-entropy   log(1+e^{−x})          0     1/2     1/(2 log 2) 1      1, 1/4
 ==============  =====================  ====  ======  ==========  =====  ======
 
 (For the hinge loss ℓ = 0 on ``x ≥ 1``, so any α₁ with any p > 0 works; the subgradient
-convention is ℓ'(1) = 0, matching autograd on ``clamp``. Cross-entropy's row is the inequality
+convention is ℓ'(1) = 0 (as σ'(0) = 0 for the ReLU), matching autograd on ``relu(1 − x)``. Cross-entropy's row is the inequality
 ``−ℓ'(x) ≥ min{1/2, ℓ(x)/(2 log 2)}`` used in the proof of 000 Theorem 4.4.)
 """
 from __future__ import annotations
@@ -89,7 +89,9 @@ LOSSES: dict[str, Loss] = {
     ),
     "hinge": Loss(
         "hinge",
-        value=lambda x: torch.clamp(1.0 - x, min=0.0),
+        # relu, not clamp: autograd of relu(1 − x) gives the subgradient ℓ'(1) = 0 like
+        # ``deriv`` (autograd of clamp(1 − x, min=0) would give −1 at the kink).
+        value=lambda x: torch.relu(1.0 - x),
         deriv=lambda x: -(x < 1.0).to(x.dtype),
         deriv2=lambda x: torch.zeros_like(x),
         classification=True,
@@ -102,8 +104,8 @@ LOSSES: dict[str, Loss] = {
     ),
     "squared_hinge": Loss(
         "squared_hinge",
-        value=lambda x: torch.clamp(1.0 - x, min=0.0) ** 2,
-        deriv=lambda x: -2.0 * torch.clamp(1.0 - x, min=0.0),
+        value=lambda x: torch.relu(1.0 - x) ** 2,
+        deriv=lambda x: -2.0 * torch.relu(1.0 - x),
         deriv2=lambda x: 2.0 * (x < 1.0).to(x.dtype),
         classification=True,
         x0=-math.inf,

@@ -43,16 +43,25 @@ class BinomialResult:
         return asdict(self) | {"failure_rate": self.failure_rate}
 
 
+def _is_int(v) -> bool:
+    """An integer count (Python or numpy integer, or an integral float), not a bool."""
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    return isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer()
+
+
 def binomial_check(failures: int, trials: int, delta: float, *, alpha: float = 0.01) -> BinomialResult:
     """Exact one-sided binomial test of H0: P(failure) ≤ δ against P(failure) > δ.
 
     A W statement "holds with probability ≥ 1 − δ" is rejected (``holds=False``) when seeing
     ``failures`` or more out of ``trials`` has probability below ``alpha`` under failure rate δ.
     """
-    if trials < 1:
-        raise ValueError(f"trials must be >= 1, got trials={trials!r}")
-    if not (0 <= failures <= trials):
-        raise ValueError(f"failures must lie in [0, trials={trials}], got failures={failures!r}")
+    if not _is_int(trials) or trials < 1:
+        raise ValueError(f"trials must be an integer >= 1, got trials={trials!r}")
+    if not _is_int(failures) or not (0 <= failures <= trials):
+        raise ValueError(f"failures must be an integer in [0, trials={trials}], got failures={failures!r}")
     if not (0.0 <= delta <= 1.0):
         raise ValueError(f"delta must lie in [0, 1], got delta={delta!r}")
     if not (0.0 < alpha < 1.0):
@@ -103,8 +112,8 @@ class SlopeFit:
 def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05) -> SlopeFit:
     """Least-squares line through ``(log x, log y)`` with a t confidence interval on the slope.
 
-    Needs at least 3 points with positive x and y; ``ValueError`` otherwise. With exactly
-    collinear points the interval has zero width.
+    Needs at least 3 points with finite positive x and y, not all x equal, and alpha in (0, 1);
+    ``ValueError`` otherwise. With exactly collinear points the interval has zero width.
     """
     from scipy import stats
 
@@ -116,20 +125,29 @@ def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05) -
         raise ValueError(f"a slope with a confidence interval needs at least 3 points, got {x.size}")
     if not (np.all(x > 0) and np.all(y > 0) and np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("loglog_fit needs finite positive x and y")
+    if not (0.0 < alpha < 1.0):
+        raise ValueError(f"alpha must lie in (0, 1), got alpha={alpha!r}")
     lx, ly = np.log(x), np.log(y)
-    res = stats.linregress(lx, ly)
+    sxx = float(np.sum((lx - lx.mean()) ** 2))
+    if not sxx > 0:
+        raise ValueError("loglog_fit needs at least 2 distinct x values")
+    # Ordinary least squares by the textbook formulas (scipy.stats.linregress returns a NaN
+    # standard error when y is exactly constant, i.e. for a fitted slope of exactly 0).
+    slope = float(np.sum((lx - lx.mean()) * (ly - ly.mean())) / sxx)
+    intercept = float(ly.mean() - slope * lx.mean())
     dof = x.size - 2
     t = stats.t.ppf(1 - alpha / 2, dof)
-    se = float(res.stderr)
-    resid = ly - (res.intercept + res.slope * lx)
+    resid = ly - (intercept + slope * lx)
+    sse = float(np.sum(resid**2))
+    se = math.sqrt(sse / dof / sxx)
     ss_tot = float(np.sum((ly - ly.mean()) ** 2))
-    r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 1.0
+    r2 = 1.0 - sse / ss_tot if ss_tot > 0 else 1.0
     return SlopeFit(
-        slope=float(res.slope),
+        slope=slope,
         slope_se=se,
-        ci=(float(res.slope - t * se), float(res.slope + t * se)),
-        intercept=float(res.intercept),
-        constant=float(math.exp(res.intercept)),
+        ci=(float(slope - t * se), float(slope + t * se)),
+        intercept=intercept,
+        constant=float(math.exp(intercept)),
         r2=r2,
         n=int(x.size),
         x=tuple(float(v) for v in x),

@@ -98,6 +98,7 @@ def train(
     batch_size: int | None = None,
     seed: int = 0,
     record_every: int = 1,
+    trace: bool = True,
     dtype: torch.dtype | None = None,
     device=None,
 ) -> tuple[Network, Trace]:
@@ -114,6 +115,8 @@ def train(
     batch_size : B ∈ [1, n] for SGD (without replacement within a step); ``None`` for GD.
     seed : seeds the minibatch generator (and the spectral-norm start vectors).
     record_every : record every this many steps (and always the last).
+    trace : ``False`` records only the loss, training error and minimum margin (the per-layer
+        columns are NaN, ``sign_changes`` −1): the GEMM-bound mode, for speed.
     dtype, device : convert the network and data first (e.g. ``torch.float32``, ``"cuda"``).
 
     Returns ``(trained, trace)``. Raises ``ValueError`` for bad input before any work, and
@@ -129,7 +132,7 @@ def train(
         raise ValueError(f"X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}")
     _check_hparams(lr, steps, batch_size, X.shape[0], record_every)
     trained, traces = _train_core(net, X, y, get_loss(loss), float(lr), int(steps), batch_size,
-                                  int(seed), int(record_every), ensemble=False)
+                                  int(seed), int(record_every), ensemble=False, full=bool(trace))
     return trained, traces[0]
 
 
@@ -168,6 +171,7 @@ def train_ensemble(
     batch_size: int | None = None,
     seed: int = 0,
     record_every: int = 1,
+    trace: bool = True,
     dtype: torch.dtype | None = None,
     device=None,
 ) -> list[tuple[Network, Trace]]:
@@ -193,11 +197,11 @@ def train_ensemble(
         raise ValueError(f"y must have shape (K={K}, n={X.shape[1]}, ...), got {tuple(y.shape)}")
     _check_hparams(lr, steps, batch_size, X.shape[1], record_every)
     trained, traces = _train_core(stacked, X, y, get_loss(loss), float(lr), int(steps), batch_size,
-                                  int(seed), int(record_every), ensemble=True)
+                                  int(seed), int(record_every), ensemble=True, full=bool(trace))
     return [(_unstack(trained, k), traces[k]) for k in range(K)]
 
 
-def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ensemble):
+def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ensemble, full=True):
     torch.set_float32_matmul_precision("highest")  # honest float32: TF32 stays off
     n = X.shape[-2]
     K = X.shape[0] if ensemble else 1
@@ -221,7 +225,7 @@ def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ens
     signs = torch.empty(R, K, L, dtype=torch.int64, device=dev)
     vec = net.vector_output
     config = dict(loss=lo.name, lr=lr, steps=steps, batch_size=batch_size, seed=seed,
-                  record_every=record_every, dtype=str(net.dtype), device=str(dev))
+                  record_every=record_every, trace=full, dtype=str(net.dtype), device=str(dev))
 
     def mats_of(Wt):
         it = iter(Wt)
@@ -252,9 +256,9 @@ def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ens
             Lval, g, margin = empirical_loss_and_grad(lo, out, y, vector_output=vec)
             if not bool(torch.isfinite(Lval).all()):
                 fail(k, Lval)
-            grads = net._backward(X, zs, xs, g, mats) if (record or not last) else None
+            grads = net._backward(X, zs, xs, g, mats) if ((record and full) or not last) else None
             if record:
-                pats = [xs[j] > 0 for j in idx_tr]  # Σ_l: x_l > 0 ⇔ z_l > 0
+                pats = [xs[j] > 0 for j in idx_tr] if full else None  # Σ_l: x_l > 0 ⇔ z_l > 0
                 if pats0 is None:
                     pats0 = pats
                 loss_t[r] = Lval.reshape(K)
@@ -263,7 +267,10 @@ def _train_core(net, X, y, lo, lr, steps, batch_size, seed, record_every, *, ens
                 else:
                     err_t[r] = (margin <= 0).to(f64).mean(-1).reshape(K)
                     marg_t[r] = margin.min(-1).values.reshape(K).to(f64)
-                for l in range(L):
+                if not full:
+                    dspec[r] = dfro[r] = gnorm[r] = math.nan
+                    signs[r] = -1
+                for l in range(L if full else 0):
                     D = W[l] - W0[l]
                     s2, sf = spectral_norm(D, spec_states[l], generator=g_spec, return_frobenius=True)
                     dspec[r, :, l] = s2.reshape(K)

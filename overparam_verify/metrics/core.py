@@ -37,7 +37,7 @@ def spectral_norm(
     D: torch.Tensor,
     state: SpectralState | None = None,
     *,
-    block: int = 4,
+    block: int = 2,
     maxiter: int = 1000,
     generator: torch.Generator | None = None,
     return_frobenius: bool = False,

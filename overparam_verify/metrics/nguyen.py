@@ -1,4 +1,213 @@
-"""Measured quantities for the catalogue family 'nguyen'."""
+"""Measured quantities for the catalogue family 'nguyen' (Nguyen 2021, ``seeds/001``).
+
+Everything is float64 and exact (dense SVDs: the matrices here are small, or thin — an N×n
+matrix with N ≤ 16 — so a dense SVD costs O(N² n)). The bounds these numbers are compared with
+live in :mod:`overparam_verify.theory.nguyen`.
+
+* :func:`ng_data` — data in 001 Assumption 3.1 (rows uniform on the sphere of radius √n₀) and
+  labels with ‖Y_i‖ = O(1).
+* :func:`ng_features`, :func:`sigma_min_rows`, :func:`ng_measure_certificate` — F_l, α₀, the
+  Theorem 2.2 certificate at an initialization.
+* :func:`ng_grad_ratios`, :func:`ng_lip_ratios` — measured / bound for Lemma 2.1 (4), (5);
+  differentiable in the weights, for the adversarial searches of :func:`adversarial_max`.
+* :func:`ntk_gram` — the exact NTK Gram K = J Jᵀ (torch.func.jacrev) and its last-layer block.
+* :func:`ng_gd_trajectory` — plain GD with every iterate's Φ, ‖W_l‖₂ and σ_min(F_{L−1})
+  (Theorem 2.2's (11)–(12) are checked on every iterate), and :func:`ng_trajectory_slacks`.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import Callable, Sequence
+
+import torch
+
+from ..network import NguyenNet
+from ..theory.nguyen import (
+    NGCertificate,
+    ng_certificate,
+    ng_grad_bound,
+    ng_lipschitz_bound,
+    ng_loss_bound,
+)
+
+__all__ = [
+    "ng_data",
+    "ng_features",
+    "sigma_min_rows",
+    "spec",
+    "ng_measure_certificate",
+    "ng_grad_ratios",
+    "ng_lip_ratios",
+    "adversarial_max",
+    "ntk_gram",
+    "ng_gd_trajectory",
+    "ng_trajectory_slacks",
+]
+
+f64 = torch.float64
+
+
+def ng_data(N: int, n0: int, n_out: int = 1, *, seed: int = 0, dtype=f64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training data in 001 Assumption 3.1: rows of ``X`` (N, n₀) i.i.d. uniform on the sphere of
+    radius √n₀ (so ‖x‖ = Θ(√n₀)); labels ``Y`` (N, n_out) with i.i.d. N(0, 1/n_out) entries
+    (‖Y_i‖₂ = O(1), Corollary 3.2). Drawn from a seeded ``torch.Generator``."""
+    for name, v in (("N", N), ("n0", n0), ("n_out", n_out)):
+        if isinstance(v, bool) or int(v) != v or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {name}={v!r}")
+    g = torch.Generator().manual_seed(int(seed))
+    X = torch.randn(N, n0, generator=g, dtype=f64)
+    X = X / X.norm(dim=1, keepdim=True) * math.sqrt(n0)  # (N, n0)
+    Y = torch.randn(N, n_out, generator=g, dtype=f64) / math.sqrt(n_out)  # (N, n_out)
+    return X.to(dtype), Y.to(dtype)
+
+
+def ng_features(weights: Sequence[torch.Tensor], X: torch.Tensor) -> list[torch.Tensor]:
+    """``[F_0, F_1, …, F_L]`` of 001 eq. (1) for the weights ``W_1..W_L`` (differentiable)."""
+    F = [X]
+    L = len(weights)
+    for l, W in enumerate(weights):
+        Z = F[-1] @ W  # (N, n_l)
+        F.append(Z if l == L - 1 else torch.relu(Z))
+    return F
+
+
+def sigma_min_rows(F: torch.Tensor) -> torch.Tensor:
+    """``σ_min`` of an (N, n) matrix in the sense of 001 (eq. 6, proof of Theorem 2.2):
+    ``√λ_min(F Fᵀ)`` = the N-th singular value when n ≥ N, and 0 when n < N."""
+    N, n = F.shape[-2], F.shape[-1]
+    if n < N:
+        return torch.zeros(F.shape[:-2], dtype=F.dtype, device=F.device)
+    return torch.linalg.svdvals(F)[..., N - 1]
+
+
+def spec(W: torch.Tensor) -> torch.Tensor:
+    """Exact spectral norm ‖W‖₂ (dense SVD; differentiable)."""
+    return torch.linalg.matrix_norm(W, ord=2)
+
+
+def ng_measure_certificate(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, C: Sequence[float]) -> NGCertificate:
+    """Theorem 2.2's certificate (001 eqs. 6–10) measured at ``net`` as θ₀: α₀ = σ_min(F⁰_{L−1}),
+    ‖W_l⁰‖₂, ‖X‖_F, √(2Φ(θ₀)) = ‖F_L⁰ − Y‖_F, then :func:`~overparam_verify.theory.ng_certificate`."""
+    W = net.weights
+    F = ng_features(W, X)
+    alpha0 = float(sigma_min_rows(F[-2]))
+    cert = ng_certificate(
+        alpha0, float(X.norm()), [float(spec(w)) for w in W], list(C), float((F[-1] - Y).norm()),
+        wide_enough=F[-2].shape[1] >= X.shape[0],
+    )
+    return cert
+
+
+def ng_grad_ratios(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """Lemma 2.1 (4): ``‖∇_{W_l}Φ‖_F / (‖X‖_F Π_{p≠l}‖W_p‖₂ ‖F_L − Y‖_F)`` for l = 1..L, shape (L,).
+
+    The gradient is the closed form of :meth:`NguyenNet.gradients` (square loss, Φ = ½‖F_L−Y‖²);
+    the result is differentiable in ``weights`` and ``Y`` (for :func:`adversarial_max`)."""
+    net = NguyenNet(list(weights))
+    G = net.gradients(X, Y, loss="square")
+    res = (ng_features(weights, X)[-1] - Y).norm()
+    norms = [spec(w) for w in weights]
+    Xf = X.norm()
+    return torch.stack([G[l].norm() / ng_grad_bound(Xf, norms, l + 1, res) for l in range(len(weights))])
+
+
+def ng_lip_ratios(Wa: Sequence[torch.Tensor], Wb: Sequence[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    """Lemma 2.1 (5) with the sharpest admissible λ̄_p = max(‖W_p^a‖₂, ‖W_p^b‖₂):
+    ``‖F_l(θ_a) − F_l(θ_b)‖_F / bound_l`` for l = 1..L, shape (L,) (differentiable)."""
+    Fa, Fb = ng_features(Wa, X), ng_features(Wb, X)
+    lam = [torch.maximum(spec(a), spec(b)) for a, b in zip(Wa, Wb)]
+    diffs = [spec(a - b) for a, b in zip(Wa, Wb)]
+    Xf = X.norm()
+    return torch.stack([(Fa[l] - Fb[l]).norm() / ng_lipschitz_bound(Xf, lam, diffs, l) for l in range(1, len(Wa) + 1)])
+
+
+def adversarial_max(objective: Callable[[list[torch.Tensor]], torch.Tensor], params: Sequence[torch.Tensor], *,
+                    steps: int = 30, lr: float = 0.05) -> tuple[float, list[torch.Tensor]]:
+    """Gradient ascent (Adam, relative step ``lr``) on ``objective(params)`` (a scalar) from
+    ``params``; returns the largest value seen and the parameters where it was seen. Every
+    evaluated point is a legitimate example, so the maximum over the path is what is reported.
+    Deterministic (no random draws)."""
+    ps = [p.detach().clone().requires_grad_(True) for p in params]
+    opt = torch.optim.Adam(ps, lr=lr)
+    best, best_ps = -math.inf, [p.detach().clone() for p in ps]
+    for _ in range(steps + 1):
+        opt.zero_grad()
+        val = objective(ps)
+        v = float(val)
+        if math.isfinite(v) and v > best:
+            best, best_ps = v, [p.detach().clone() for p in ps]
+        if not torch.isfinite(val):
+            break
+        (-val).backward()
+        opt.step()
+    return best, best_ps
+
+
+def ntk_gram(weights: Sequence[torch.Tensor], X: torch.Tensor) -> dict[str, torch.Tensor]:
+    """001 Section 1: the NTK Gram ``K(θ) = J Jᵀ`` with ``J = ∂vec(F_L)/∂vec(θ)``, computed exactly
+    with ``torch.func.jacrev`` (every parameter, all layers), for small nets.
+
+    ``vec`` is row-major (torch's ``reshape(-1)``: index i·n_L + j for sample i, output j).
+    Returns ``K`` (N n_L, N n_L), the per-layer terms ``K_layers`` (L, N n_L, N n_L) of eq. (2)
+    (``K = Σ_l J_l J_lᵀ``), and ``J`` (N n_L, P)."""
+    from torch.func import jacrev
+
+    weights = [w.detach() for w in weights]
+
+    def f(*ws):
+        return ng_features(ws, X)[-1].reshape(-1)  # (N n_L,)
+
+    Js = jacrev(f, argnums=tuple(range(len(weights))))(*weights)
+    Js = [j.reshape(j.shape[0], -1) for j in Js]  # (N n_L, |W_l|)
+    K_layers = torch.stack([j @ j.T for j in Js])
+    return {"K": K_layers.sum(0), "K_layers": K_layers, "J": torch.cat(Js, dim=1)}
+
+
+def ng_gd_trajectory(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, *, lr: float, steps: int) -> dict[str, torch.Tensor]:
+    """Gradient descent ``θ_{k+1} = θ_k − η∇Φ(θ_k)`` (001 Section 2) on Φ = ½‖F_L − Y‖_F², every
+    layer trained, with the closed-form gradients of :meth:`NguyenNet.gradients`; records at every
+    iterate k = 0..K: ``loss`` Φ(θ_k) (K+1,), ``weight_norms`` ‖W_l^k‖₂ (K+1, L) and
+    ``sigma_min`` σ_min(F^k_{L−1}) (K+1,). Raises ``ValueError`` for a bad step size."""
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"the step size must be finite and > 0, got lr={lr!r}")
+    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got steps={steps!r}")
+    W = [w.clone() for w in net.weights]
+    losses, norms, smins = [], [], []
+    for k in range(int(steps) + 1):
+        F = ng_features(W, X)
+        R = F[-1] - Y  # (N, n_L)
+        losses.append(0.5 * (R * R).sum())
+        norms.append(torch.stack([spec(w) for w in W]))
+        smins.append(sigma_min_rows(F[-2]))
+        if not torch.isfinite(losses[-1]):
+            break
+        if k == steps:
+            break
+        G = NguyenNet(W).gradients(X, Y, loss="square")
+        W = [w - lr * g for w, g in zip(W, G)]
+    return {"loss": torch.stack(losses), "weight_norms": torch.stack(norms), "sigma_min": torch.stack(smins),
+            "weights": W}
+
+
+def ng_trajectory_slacks(traj: dict, cert: NGCertificate, eta: float) -> dict[str, float]:
+    """Theorem 2.2's conclusions on every iterate of ``traj`` (from :func:`ng_gd_trajectory`):
+
+    * ``loss_ratio`` = max_k Φ(θ_k) / [(1 − ηα₀²/8)^k Φ(θ₀)]        (eq. 11; ≤ 1 required)
+    * ``norm_ratio`` = max_{k,l} ‖W_l^k‖₂ / λ̄_l                     (eq. 12; ≤ 1 required)
+    * ``sigma_ratio`` = min_k σ_min(F^k_{L−1}) / (α₀/2)               (eq. 12; ≥ 1 required)
+    plus ``loss_decay`` = Φ(θ_K)/Φ(θ₀) and ``bound_decay`` = (1 − ηα₀²/8)^K."""
+    loss = traj["loss"]
+    K = loss.shape[0] - 1
+    ks = torch.arange(K + 1, dtype=f64)
+    phi0 = float(loss[0])
+    bound = torch.tensor([ng_loss_bound(phi0, eta, cert.alpha0, int(k)) for k in ks], dtype=f64)
+    lam = torch.tensor(cert.lam_bar, dtype=f64)
+    return {
+        "loss_ratio": float((loss / bound).max()) if phi0 > 0 else 0.0,
+        "norm_ratio": float((traj["weight_norms"] / lam).max()),
+        "sigma_ratio": float(traj["sigma_min"].min() / (cert.alpha0 / 2)),
+        "loss_decay": float(loss[-1] / loss[0]) if phi0 > 0 else 0.0,
+        "bound_decay": float(bound[-1] / bound[0]),
+        "steps": int(K),
+    }

@@ -1,4 +1,478 @@
-"""Measured quantities for the catalogue family 'perturbation'."""
+"""Measured quantities for the catalogue family 'perturbation' (ZCZG 003 Theorem 5.3 and
+Appendix B; AZLS 002 Section 4 Step 2, Theorems 3–4), and the adversarial search over the
+perturbation region ``{W̃ : ‖W̃_l − W_l‖₂ ≤ τ for every l}``.
+
+All statements there quantify over *every* W̃ in the region, so every measurement here comes
+with a worst-case search:
+
+* random perturbations (:func:`random_perturbation`: Gaussian rescaled to spectral norm exactly
+  τ, or random rank one);
+* :func:`greedy_flip_perturbation` — a rank-one construction per layer, ``Δ_l = a uᵀ`` (row
+  convention), ``a`` along the (mean) input of the targeted samples, ``u`` spending the budget
+  ``‖u‖ ≤ τ`` on the pre-activations cheapest to flip (nearest zero). For one sample this is
+  the exact maximiser of the number of flips a single layer's perturbation can cause; it is the
+  construction that attains 003 Lemma B.3's τ^{2/3};
+* :func:`projected_ascent` — projected (normalised) gradient ascent on the perturbations
+  ``Δ_l`` of any differentiable objective, each step followed by the projection onto the
+  spectral ball (singular values clipped at τ; for m > 256 a radial rescaling by the exact
+  spectral norm, which is feasible but not the Euclidean projection).
+
+Networks are :class:`overparam_verify.network.Network` objects in row convention
+(``x_l = σ(x_{l-1} M_l)``; ZCZG's ``M_l = W_l``, AZLS's ``M_l = W_lᵀ``); a perturbation is a list
+of tensors ``Δ_l`` shaped like the *trainable* ``M_l`` (spectral norms are transpose-invariant).
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import Callable, Sequence
+
+import torch
+
+from ..losses import empirical_loss_and_grad, get_loss
+from ..network import Network
+from .core import spectral_norm
+
+__all__ = [
+    "trainable_indices",
+    "perturbed_mats",
+    "project_spectral_ball",
+    "perturbation_norms",
+    "random_perturbation",
+    "aligned_perturbation",
+    "greedy_flip_perturbation",
+    "projected_ascent",
+    "forward_deviations",
+    "sign_change_counts",
+    "union_sign_changes",
+    "sparse_sup",
+    "perturbed_sparse_sups",
+    "perturbed_gradients",
+    "backward_matrix",
+    "backward_matrix_change",
+    "taylor_residual",
+    "worst_forward_deviation",
+    "worst_sign_changes",
+    "worst_sparse_sup",
+    "worst_gradient_ratio",
+    "worst_backward_change",
+]
+
+_SVD_BELOW = 256
+
+
+# ---------------------------------------------------------------------------- basic helpers
+def trainable_indices(net: Network) -> list[int]:
+    """Indices into ``net.mats`` of the trained layers (ZCZG: all; AZLS: all but A)."""
+    return [k for k, t in enumerate(net.trainable) if t]
+
+
+def perturbed_mats(net: Network, deltas: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """``net.mats`` with ``Δ_l`` added to every trainable matrix (row convention)."""
+    if len(deltas) != net.depth:
+        raise ValueError(f"need one perturbation per trained layer: got {len(deltas)}, depth is {net.depth}")
+    it = iter(deltas)
+    return [M + next(it) if t else M for M, t in zip(net.mats, net.trainable)]
+
+
+def _check_tau(tau: float) -> float:
+    tau = float(tau)
+    if not (tau >= 0 and math.isfinite(tau)):
+        raise ValueError(f"the perturbation radius must be finite and >= 0, got tau={tau!r}")
+    return tau
+
+
+def project_spectral_ball(D: torch.Tensor, tau: float) -> torch.Tensor:
+    """Projection of ``D`` (a, b) onto ``{‖D‖₂ ≤ τ}``: singular values clipped at τ (the
+    Frobenius-nearest point) for min(a, b) ≤ 256; above, the radial rescaling
+    ``D·min(1, τ/‖D‖₂)`` with the exact matrix-free :func:`spectral_norm`."""
+    tau = _check_tau(tau)
+    if min(D.shape[-2:]) <= _SVD_BELOW:
+        U, S, Vh = torch.linalg.svd(D, full_matrices=False)
+        return (U * S.clamp(max=tau).unsqueeze(-2)) @ Vh
+    s = float(spectral_norm(D))
+    return D if s <= tau else D * (tau / s)
+
+
+def perturbation_norms(deltas: Sequence[torch.Tensor]) -> list[float]:
+    """Exact spectral norms ``‖Δ_l‖₂`` (feasibility check: each must be ≤ τ)."""
+    return [float(torch.linalg.matrix_norm(D, ord=2)) for D in deltas]
+
+
+def random_perturbation(net: Network, tau: float, *, seed: int, kind: str = "gaussian") -> list[torch.Tensor]:
+    """A random point on the boundary of the region: ``kind="gaussian"`` — i.i.d. Gaussian
+    matrices rescaled to ``‖Δ_l‖₂ = τ`` exactly; ``kind="rank1"`` — ``τ a bᵀ`` with a, b
+    uniform unit vectors."""
+    tau = _check_tau(tau)
+    if kind not in ("gaussian", "rank1"):
+        raise ValueError(f"kind must be 'gaussian' or 'rank1', got kind={kind!r}")
+    g = torch.Generator().manual_seed(int(seed))
+    out = []
+    for k in trainable_indices(net):
+        M = net.mats[k]
+        a, b = M.shape[-2:]
+        if kind == "gaussian":
+            G = torch.randn(a, b, generator=g, dtype=torch.float64)
+            G = G * (tau / float(torch.linalg.matrix_norm(G, ord=2)))
+        else:
+            u = torch.randn(a, generator=g, dtype=torch.float64)
+            w = torch.randn(b, generator=g, dtype=torch.float64)
+            G = tau * torch.outer(u / u.norm(), w / w.norm())
+        out.append(G.to(dtype=M.dtype, device=M.device))
+    return out
+
+
+def aligned_perturbation(net: Network, tau: float) -> list[torch.Tensor]:
+    """``Δ_l = τ u₁v₁ᵀ`` along the top singular pair of ``W_l``: the perturbation that attains
+    ``‖W̃_l‖₂ = ‖W_l‖₂ + τ`` (the worst case of 003 Theorem 5.3(i))."""
+    tau = _check_tau(tau)
+    out = []
+    for k in trainable_indices(net):
+        U, S, Vh = torch.linalg.svd(net.mats[k], full_matrices=False)
+        out.append(tau * torch.outer(U[:, 0], Vh[0]))
+    return out
+
+
+def greedy_flip_perturbation(
+    net: Network,
+    X: torch.Tensor,
+    tau: float,
+    *,
+    samples: Sequence[int] | None = None,
+    margin: float = 1e-6,
+) -> list[torch.Tensor]:
+    """Rank-one, layer-by-layer perturbation aimed at the pre-activations nearest zero.
+
+    At trained layer l, with ``x̃_{l-1}`` the perturbed inputs of the targeted samples S,
+    ``Δ_l = a uᵀ`` (row convention) with ``a`` the unit mean of ``x̃_{l-1,i}``, i ∈ S, so the
+    pre-activations move by ``c_i u`` with ``c_i = ⟨x̃_{l-1,i}, a⟩``. Flipping node j (relative to
+    the *unperturbed* network's sign) for sample i costs ``|u_j| = max(±z̃_{ij}, 0)/c_i``; each node
+    takes its cheapest sample, and nodes are bought cheapest first while ``‖u‖₂ ≤ τ``.
+    For |S| = 1 this maximises the number of sign flips that layer's perturbation can cause for
+    that sample (003 Lemma B.3's worst case). ``‖Δ_l‖₂ ≤ τ`` exactly by construction.
+    """
+    tau = _check_tau(tau)
+    X = net.check_input(X)
+    S = list(range(X.shape[0])) if samples is None else [int(i) for i in samples]
+    if not S:
+        raise ValueError("samples must name at least one sample")
+    zs0 = net._forward(X)[0]
+    deltas = []
+    x = X
+    for k, (M, kind, tr) in enumerate(zip(net.mats, net.kinds, net.trainable)):
+        if tr:
+            xs = x[S]  # (s, m_{l-1})
+            a = xs.sum(0)
+            if float(a.norm()) == 0.0:
+                a = torch.ones_like(a)
+            a = a / a.norm()
+            c = xs @ a  # (s,)
+            z = xs @ M if kind != "res" else xs + xs @ M  # (s, m_l)
+            pos0 = zs0[k][S] > 0  # (s, m_l) original pattern
+            # signed distance to the other side, in units of u_j; direction -1 for pos0 (push down)
+            need = torch.where(pos0, z.clamp(min=0.0), (-z).clamp(min=0.0))
+            cost = torch.where(c[:, None] > 0, need / c.clamp(min=1e-300)[:, None], torch.full_like(need, math.inf))
+            cost = cost * (1.0 + margin) + 1e-12
+            best, arg = cost.min(dim=0)  # (m_l,)
+            direction = torch.where(pos0[arg, torch.arange(z.shape[1])], -1.0, 1.0).to(z.dtype)
+            order = torch.argsort(best)
+            cum = torch.cumsum(best[order] ** 2, 0)
+            take = order[cum <= tau * tau]
+            u = torch.zeros(z.shape[1], dtype=z.dtype, device=z.device)
+            u[take] = direction[take] * best[take]
+            D = torch.outer(a, u)
+            deltas.append(D)
+            Mp = M + D
+        else:
+            Mp = M
+        z = x + x @ Mp if kind == "res" else x @ Mp
+        x = z if kind == "linear" else torch.relu(z)
+    return deltas
+
+
+def projected_ascent(
+    net: Network,
+    objective: Callable[[list[torch.Tensor]], torch.Tensor],
+    tau: float,
+    init: Sequence[torch.Tensor],
+    *,
+    steps: int = 25,
+    step: float = 0.5,
+    maximize: bool = True,
+) -> tuple[list[torch.Tensor], float]:
+    """Projected normalised gradient ascent (``maximize=False``: descent) of
+    ``objective(mats)`` over perturbations ``Δ_l`` with ``‖Δ_l‖₂ ≤ τ``.
+
+    Each step moves every ``Δ_l`` by ``step·τ·(decay)`` along its normalised gradient and
+    projects onto the spectral ball (:func:`project_spectral_ball`). Returns the best feasible
+    point met (the projected ``init`` included) and its objective value.
+    """
+    tau = _check_tau(tau)
+    sgn = 1.0 if maximize else -1.0
+    cur = [project_spectral_ball(d.detach().clone(), tau) for d in init]
+    best_val, best = -math.inf, [d.clone() for d in cur]
+    for t in range(steps + 1):
+        ds = [d.clone().requires_grad_(True) for d in cur]
+        val = objective(perturbed_mats(net, ds))
+        v = sgn * float(val.detach())
+        if math.isfinite(v) and v > best_val:
+            best_val, best = v, [d.detach().clone() for d in ds]
+        if t == steps or not val.requires_grad:
+            break
+        grads = torch.autograd.grad(val, ds, allow_unused=True)
+        lr = step * tau / math.sqrt(1.0 + t / 5.0)
+        new = []
+        for d, g in zip(ds, grads):
+            d = d.detach()
+            if g is not None:
+                gn = float(g.norm())
+                if gn > 0 and math.isfinite(gn):
+                    d = d + sgn * lr * g / gn
+            new.append(project_spectral_ball(d, tau))
+        cur = new
+    return best, sgn * best_val
+
+
+# ---------------------------------------------------------------------------- measurements
+def _trace(net: Network, X: torch.Tensor, mats):
+    zs, xs, out = net._forward(X, mats)
+    idx = trainable_indices(net)
+    return [zs[k] for k in idx], [xs[k] for k in idx], out
+
+
+def forward_deviations(net: Network, X: torch.Tensor, deltas: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``‖x̃_{l,i} − x_{l,i}‖₂`` for every trained layer l and sample i, shape (L, n)
+    (003 Lemma B.2; AZLS Step 2(b) ``‖h_{i,l} − h⁽⁰⁾_{i,l}‖``)."""
+    X = net.check_input(X)
+    _, xs0, _ = _trace(net, X, net.mats)
+    _, xs1, _ = _trace(net, X, perturbed_mats(net, deltas))
+    return torch.stack([(a - b).norm(dim=-1) for a, b in zip(xs1, xs0)])
+
+
+def sign_change_counts(net: Network, X: torch.Tensor, deltas: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``‖Σ̃_{l,i} − Σ_{l,i}‖₀`` for every trained layer l and sample i, shape (L, n), int
+    (003 Lemma B.3; AZLS Step 2(a) ``‖D_{i,l} − D⁽⁰⁾_{i,l}‖₀``)."""
+    X = net.check_input(X)
+    zs0, _, _ = _trace(net, X, net.mats)
+    zs1, _, _ = _trace(net, X, perturbed_mats(net, deltas))
+    return torch.stack([((a > 0) != (b > 0)).sum(dim=-1) for a, b in zip(zs1, zs0)])
+
+
+def union_sign_changes(net: Network, X: torch.Tensor, deltas: Sequence[torch.Tensor]) -> int:
+    """003 Lemma B.4's ``|S̃_L| = |{j ∈ [m_L] : ∃i, (Σ̃_{L,i} − Σ_{L,i})_{jj} ≠ 0}|``."""
+    X = net.check_input(X)
+    zs0, _, _ = _trace(net, X, net.mats)
+    zs1, _, _ = _trace(net, X, perturbed_mats(net, deltas))
+    return int(((zs1[-1] > 0) != (zs0[-1] > 0)).any(dim=0).sum())
+
+
+def sparse_sup(u: torch.Tensor, s: int) -> torch.Tensor:
+    """``sup_{‖a‖₂ = 1, ‖a‖₀ ≤ s} ⟨u, a⟩`` = the ℓ₂ norm of the s largest |entries| of u (exact),
+    over the last axis."""
+    if isinstance(s, bool) or int(s) != s or s < 1:
+        raise ValueError(f"the sparsity s must be a positive integer, got s={s!r}")
+    k = min(int(s), u.shape[-1])
+    return torch.topk(u.abs(), k, dim=-1).values.norm(dim=-1)
+
+
+def perturbed_sparse_sups(net: Network, X: torch.Tensor, mats, s: int, l: int = 1) -> torch.Tensor:
+    """003 Lemma B.1's ``Γ̃_{i,l,s} = sup vᵀ(Π_{r=l}^L Σ̃_{r,i}W̃_rᵀ)a`` over s-sparse unit a, for
+    every sample i, shape (n,), for ZCZG's scalar-head network. ``mats`` are the (perturbed)
+    row-convention matrices; the patterns Σ̃ are the ones of ``mats``; l is 1-based."""
+    if net.head_kind != "vector":
+        raise ValueError("the sparse supremum of 003 Lemma B.1 needs ZCZG's scalar-head network (vᵀ…)")
+    L = len(mats)
+    if not (1 <= l <= L):
+        raise ValueError(f"l must lie in [1, L={L}], got l={l!r}")
+    zs, _, _ = net._forward(X, mats)
+    n = X.shape[0]
+    u = net.head.unsqueeze(0).expand(n, -1)  # (n, m_L)
+    for r in range(L - 1, l - 2, -1):
+        u = (u * (zs[r] > 0)) @ mats[r].transpose(-1, -2)  # (n, m_{r-1})
+    return sparse_sup(u, s)
+
+
+def perturbed_gradients(net: Network, X: torch.Tensor, y: torch.Tensor, loss, mats):
+    """Closed-form gradients of the empirical loss at the (perturbed) ``mats`` w.r.t. every
+    trained matrix (row convention, list over layers), and ``Σ_i ℓ'(y_i ỹ_i)`` (classification)
+    or ``F(W̃)`` (square loss). Differentiable in ``mats`` (for the adversarial search)."""
+    lo = get_loss(loss)
+    zs, xs, out = net._forward(X, mats)
+    Lval, g, margin = empirical_loss_and_grad(lo, out, y, vector_output=net.vector_output)
+    grads = net._backward(X, zs, xs, g, mats)
+    extra = lo.deriv(margin).sum() if lo.classification else Lval
+    return grads, extra
+
+
+def backward_matrix(net: Network, X: torch.Tensor, mats, i: int, a: int = 1) -> torch.Tensor:
+    """AZLS's backward matrix ``B D_{i,L}W_L ⋯ D_{i,a}W_a`` (d_out × m) for sample i at ``mats``
+    (AZLS 002 Section 4, Step 1/2; a is 1-based among the trained layers)."""
+    if net.head_kind != "matrix":
+        raise ValueError("the backward matrix B D W ⋯ needs AZLS's matrix head B")
+    idx = trainable_indices(net)
+    zs, _, _ = net._forward(X[i : i + 1], mats)
+    R = net.head.transpose(-1, -2)  # (d_out, m) = B
+    for k in reversed(idx[a - 1 :]):
+        R = (R * (zs[k][0] > 0)) @ mats[k].transpose(-1, -2)  # (d_out, m): ... D_k W_k
+    return R
+
+
+def backward_matrix_change(net: Network, X: torch.Tensor, deltas, i: int, a: int = 1) -> torch.Tensor:
+    """``‖Back_{i,a}(W̃) − Back_{i,a}(W)‖₂`` (AZLS Step 2, backward stability)."""
+    X = net.check_input(X)
+    D = backward_matrix(net, X, perturbed_mats(net, deltas), i, a) - backward_matrix(net, X, net.mats, i, a)
+    return torch.linalg.matrix_norm(D, ord=2)
+
+
+def taylor_residual(net: Network, X: torch.Tensor, y: torch.Tensor, mats_breve, W_prime, loss="square") -> float:
+    """AZLS Theorem 4's left side minus its first-order part:
+    ``F(W̆ + W′) − F(W̆) − ⟨∇F(W̆), W′⟩`` (``W′`` a list over trained layers, row convention)."""
+    lo = get_loss(loss)
+    zs, xs, out = net._forward(X, mats_breve)
+    F0, g, _ = empirical_loss_and_grad(lo, out, y, vector_output=net.vector_output)
+    grads = net._backward(X, zs, xs, g, mats_breve)
+    it = iter(W_prime)
+    mats1 = [M + next(it) if t else M for M, t in zip(mats_breve, net.trainable)]
+    F1 = empirical_loss_and_grad(lo, net._forward(X, mats1, keep=False)[2], y, vector_output=net.vector_output)[0]
+    ip = sum(float((G * W).sum()) for G, W in zip(grads, W_prime))
+    return float(F1) - float(F0) - ip
+
+
+# ---------------------------------------------------------------------------- worst-case searches
+def _randoms(net, tau, seed, R):
+    return [random_perturbation(net, tau, seed=seed + r, kind="gaussian") for r in range(R)] + [
+        random_perturbation(net, tau, seed=seed + 7919 + r, kind="rank1") for r in range(max(1, R // 2))
+    ]
+
+
+def worst_forward_deviation(net: Network, X: torch.Tensor, tau: float, *, seed: int = 0, R: int = 4,
+                            steps: int = 20) -> dict:
+    """Largest ``max_i ‖x̃_{L,i} − x_{L,i}‖`` (and per layer) over: R random perturbations, the
+    greedy flip construction, and projected gradient ascent (from the best of those) on
+    ``max_i ‖x̃_{L,i} − x_{L,i}‖``. Returns worst/random values and ratio, and per-layer worst."""
+    X = net.check_input(X)
+    rnd = _randoms(net, tau, seed, R)
+    rnd_dev = [forward_deviations(net, X, d) for d in rnd]
+    random_worst = max(float(d[-1].max()) for d in rnd_dev)
+    cands = rnd + [greedy_flip_perturbation(net, X, tau)]
+    devs = rnd_dev + [forward_deviations(net, X, cands[-1])]
+    start = max(range(len(cands)), key=lambda k: float(devs[k][-1].max()))
+    x0 = _trace(net, X, net.mats)[1][-1].detach()
+
+    def obj(mats):
+        xL = _trace(net, X, mats)[1][-1]
+        return (xL - x0).norm(dim=-1).max()
+
+    best, _ = projected_ascent(net, obj, tau, cands[start], steps=steps)
+    devs.append(forward_deviations(net, X, best))
+    per_layer = torch.stack(devs).amax(dim=(0, 2))  # (L,)
+    worst = float(per_layer[-1])
+    return {
+        "worst": worst,
+        "random": random_worst,
+        "ratio_worst_random": worst / random_worst if random_worst > 0 else math.inf,
+        "per_layer_worst": [float(v) for v in per_layer],
+        "per_layer_max_over_l": float(per_layer.max()),
+        "max_delta_norm": max(perturbation_norms(best)),
+    }
+
+
+def worst_sign_changes(net: Network, X: torch.Tensor, tau: float, *, seed: int = 0, R: int = 4,
+                       steps: int = 0) -> dict:
+    """Sign-change counts ``‖Σ̃_{l,i} − Σ_{l,i}‖₀`` (max over i, per layer) and the union count
+    at the last layer (003 Lemma B.4): random perturbations vs the greedy flip construction aimed
+    at each sample (and at all samples at once, for the union), optionally refined by
+    projected ascent on a smooth surrogate (sigmoid of the sign-crossing distance)."""
+    X = net.check_input(X)
+    n = X.shape[0]
+    rnd = _randoms(net, tau, seed, R)
+    rc = torch.stack([sign_change_counts(net, X, d).amax(dim=1) for d in rnd])  # (R', L)
+    ru = max(union_sign_changes(net, X, d) for d in rnd)
+    adv = [greedy_flip_perturbation(net, X, tau, samples=[i]) for i in range(n)]
+    allg = greedy_flip_perturbation(net, X, tau)
+    adv.append(allg)
+    if steps > 0:
+        zs0 = [z.detach() for z in _trace(net, X, net.mats)[0]]
+        sgn0 = [torch.where(z > 0, 1.0, -1.0).to(z.dtype) for z in zs0]
+        scale = [float(z.std()) * 0.05 + 1e-12 for z in zs0]
+
+        def obj(mats):
+            zs = _trace(net, X, mats)[0]
+            return sum(torch.sigmoid(-(z * s) / sc).sum() for z, s, sc in zip(zs, sgn0, scale))
+
+        refined, _ = projected_ascent(net, obj, tau, allg, steps=steps)
+        adv.append(refined)
+    ac = torch.stack([sign_change_counts(net, X, d).amax(dim=1) for d in adv])  # (A, L)
+    au = max(union_sign_changes(net, X, d) for d in adv)
+    worst_l = torch.maximum(ac.amax(0), rc.amax(0))
+    return {
+        "per_layer_worst": [int(v) for v in worst_l],
+        "per_layer_random": [int(v) for v in rc.amax(0)],
+        "per_layer_adversarial": [int(v) for v in ac.amax(0)],
+        "union_worst": int(max(au, ru)),
+        "union_random": int(ru),
+        "union_adversarial": int(au),
+    }
+
+
+def worst_sparse_sup(net: Network, X: torch.Tensor, tau: float, s: int, *, l: int = 1, seed: int = 0,
+                     R: int = 3, steps: int = 15) -> dict:
+    """Largest perturbed sparse supremum ``max_i Γ̃_{i,l,s}`` (003 Lemma B.1): random
+    perturbations and projected ascent on ``max_i Γ̃_{i,l,s}``; also the unperturbed Γ."""
+    X = net.check_input(X)
+    gamma0 = float(perturbed_sparse_sups(net, X, net.mats, s, l).max())
+    rnd = _randoms(net, tau, seed, R)
+    rv = [float(perturbed_sparse_sups(net, X, perturbed_mats(net, d), s, l).max()) for d in rnd]
+    start = rnd[max(range(len(rnd)), key=lambda k: rv[k])]
+    best, bv = projected_ascent(net, lambda mats: perturbed_sparse_sups(net, X, mats, s, l).max(), tau, start,
+                                steps=steps)
+    worst = max(max(rv), bv)
+    return {"gamma0": gamma0, "worst": worst, "random": max(rv),
+            "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
+
+
+def worst_gradient_ratio(net: Network, X: torch.Tensor, y: torch.Tensor, tau: float, ratio: Callable,
+                         *, loss="logistic", maximize: bool = True, seed: int = 0, R: int = 3,
+                         steps: int = 15) -> dict:
+    """Extreme value of ``ratio(grads, extra)`` (a differentiable scalar of
+    :func:`perturbed_gradients`' output) over the region: random perturbations, the greedy flip
+    construction, the unperturbed point, and projected ascent/descent from the most extreme.
+    Returns worst (max if ``maximize`` else min), the random extreme and the value at W."""
+    X = net.check_input(X)
+    y = net.check_targets(y, loss)
+
+    def f(mats):
+        return ratio(*perturbed_gradients(net, X, y, loss, mats))
+
+    at_init = float(f(net.mats))
+    rnd = _randoms(net, tau, seed, R)
+    rv = [float(f(perturbed_mats(net, d))) for d in rnd]
+    pick = max if maximize else min
+    random_ext = pick(rv)
+    cands = rnd + [greedy_flip_perturbation(net, X, tau)]
+    vals = rv + [float(f(perturbed_mats(net, cands[-1])))]
+    k = (max if maximize else min)(range(len(cands)), key=lambda j: vals[j])
+    best, bv = projected_ascent(net, f, tau, cands[k], steps=steps, maximize=maximize)
+    worst = pick(pick(vals), bv, at_init)
+    return {"worst": worst, "random": random_ext, "at_init": at_init,
+            "ratio_worst_random": worst / random_ext if random_ext != 0 else math.inf,
+            "deltas": best}
+
+
+def worst_backward_change(net: Network, X: torch.Tensor, tau: float, *, i: int = 0, a: int = 1, seed: int = 0,
+                          R: int = 3, steps: int = 15) -> dict:
+    """Largest ``‖Back_{i,a}(W̃) − Back_{i,a}(W)‖₂`` (AZLS Step 2 backward stability): random
+    perturbations, the greedy flip construction for sample i, and projected ascent."""
+    X = net.check_input(X)
+    B0 = backward_matrix(net, X, net.mats, i, a).detach()
+
+    def f(mats):
+        return torch.linalg.matrix_norm(backward_matrix(net, X, mats, i, a) - B0, ord=2)
+
+    rnd = _randoms(net, tau, seed, R)
+    rv = [float(f(perturbed_mats(net, d))) for d in rnd]
+    cands = rnd + [greedy_flip_perturbation(net, X, tau, samples=[i])]
+    vals = rv + [float(f(perturbed_mats(net, cands[-1])))]
+    k = max(range(len(cands)), key=lambda j: vals[j])
+    best, bv = projected_ascent(net, f, tau, cands[k], steps=steps)
+    worst = max(max(vals), bv)
+    return {"worst": worst, "random": max(rv), "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
