@@ -7,6 +7,10 @@
 
 Choose with ``pytest --hypothesis-profile=NAME`` or ``HYPOTHESIS_PROFILE=NAME``.
 """
+from pathlib import Path
+
 from overparam_verify.pytest_plugin import register_profiles
 
-register_profiles()
+# example database in <repo>/.hypothesis/examples (dev/thorough); the plugin re-registers with
+# pytest's rootdir in pytest_configure, which is the same directory here.
+register_profiles(Path(__file__).parent)

@@ -11,6 +11,9 @@ Everything here is float64 numpy-free torch, drawn from a seeded ``torch.Generat
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 
@@ -60,7 +63,8 @@ def max_points_bound(d: int, phi: float, *, mu: float | None = None) -> float:
     if k == 1:
         return 2.0
     theta = 2 * math.asin(min(1.0, phi / (2 * r)))
-    return 1.0 / _cap_fraction(k, theta / 2)
+    frac = _cap_fraction(k, theta / 2)
+    return 1.0 / frac if frac > 0 else math.inf  # a tiny φ underflows the cap fraction
 
 
 def _validate(n: int, d: int, phi: float, mu: float | None) -> None:
@@ -77,9 +81,57 @@ def _validate(n: int, d: int, phi: float, mu: float | None) -> None:
             raise ValueError(f"a fixed last coordinate mu needs d >= 2, got d={d!r}")
 
 
+_THREADS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run tiny-tensor work on one intra-op thread, then restore the setting.
+
+    The distance matrices here are small (≤ 96 × n); splitting them over threads only adds the
+    cost of waking the workers, which on a busy machine is a scheduler tick (4-8 ms) per
+    operation and made a 1 ms draw take 100+ ms. The lock keeps concurrent callers from
+    restoring each other's setting; one thread also makes the bits independent of the
+    machine's thread count.
+    """
+    with _THREADS_LOCK:
+        prev = torch.get_num_threads()
+        if prev != 1:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            if prev != 1:
+                torch.set_num_threads(prev)
+
+
 def _unit_rows(g: torch.Generator, c: int, k: int) -> torch.Tensor:
-    u = torch.randn(c, k, generator=g, dtype=torch.float64)
+    u = torch.randn(c, k, generator=g, dtype=torch.float64)  # (c, k)
     return u / u.norm(dim=1, keepdim=True)
+
+
+#: Candidates per acceptance block of :func:`separated_sphere`: keeps the distance matrices
+#: (block × accepted, block × block) small.
+_BLOCK = 96
+
+
+def _greedy_accept(C: torch.Tensor) -> torch.Tensor:
+    """Sequential greedy selection, vectorised: candidate c is accepted iff no *accepted*
+    earlier candidate j < c conflicts with it. ``C`` (s, s) bool has ``C[c, j]`` true iff c and
+    j conflict and j < c (strictly lower triangular). Fixed-point iteration: a candidate whose
+    earlier conflicts are all rejected is accepted, one conflicting with an accepted candidate is
+    rejected; every sweep decides at least the first undecided candidate, so it ends after at
+    most s sweeps (usually two or three) and gives exactly the sequential greedy result."""
+    s = C.shape[0]
+    acc = torch.zeros(s, dtype=torch.bool)
+    rej = torch.zeros(s, dtype=torch.bool)
+    if not bool(C.any()):
+        return ~acc
+    while True:
+        rej = rej | (C & acc[None, :]).any(dim=1)
+        acc = acc | (~rej & ~(C & ~rej[None, :]).any(dim=1))
+        if bool((acc | rej).all()):
+            return acc
 
 
 def separated_sphere(
@@ -99,11 +151,15 @@ def separated_sphere(
     n, d : number of points and dimension.
     phi : the separation φ. With ``all_pairs=True`` every pair satisfies ``‖x_i − x_j‖ ≥ φ``
         (003 Assumption 3.6, AZLS Assumption 2.1); with ``all_pairs=False`` only pairs with
-        different labels do (000 Assumption 4.2), and same-label points are deliberately drawn
-        close to each other, so the weaker assumption is really exercised.
+        different labels do (000 Assumption 4.2), and about half the points are drawn as
+        near-copies (within 0.05 φ) of other points of the same label, so the weaker assumption
+        is really exercised (the first two points are an antipodal pair with opposite labels,
+        so that neither label can crowd the other out).
     mu : if given, the last coordinate of every point equals μ ∈ (0, 1) (000 Assumption 4.1);
-        ``mu=AZLS_MU`` gives AZLS's normalisation.
-    seed : seed of the ``torch.Generator`` every draw comes from.
+        ``mu=AZLS_MU`` gives AZLS's normalisation. The free coordinates are scaled by
+        ``√(1 − μ²)`` so that ``‖x_i‖ = 1``.
+    seed : seed of the ``torch.Generator`` every draw comes from (same seed, same bits).
+    max_rounds : rounds of batched rejection sampling before giving up with ``ValueError``.
 
     Returns ``(X, y)``: ``X`` float64 of shape (n, d), ``y`` float64 of shape (n,), values ±1,
     both classes present when n ≥ 2.
@@ -111,8 +167,17 @@ def separated_sphere(
     Raises ``ValueError`` for an impossible request (the spherical-cap packing bound
     :func:`max_points_bound` says n such points cannot exist) or when rejection sampling fails
     to find them within ``max_rounds`` rounds.
+
+    Algorithm: each round draws a batch of candidates, tests them against the accepted points
+    with one Gram-matrix product (``‖u − w‖² = ‖u‖² + ‖w‖² − 2u·w``), and accepts the survivors
+    greedily in batch order (:func:`_greedy_accept`). Distances are tested with a small safety
+    margin (relative 1e-9 and absolute 1e-14 on the squared distance), so that the returned
+    points satisfy the separation when re-measured by :func:`min_separation`.
     """
     _validate(n, d, phi, mu)
+    if isinstance(max_rounds, bool) or int(max_rounds) != max_rounds or max_rounds < 1:
+        raise ValueError(f"max_rounds must be a positive integer, got max_rounds={max_rounds!r}")
+    n = int(n)
     k = d - 1 if mu is not None else d
     r = math.sqrt(1.0 - mu * mu) if mu is not None else 1.0
     # Separation between the free parts u (unit vectors in R^k, scaled by r).
@@ -130,56 +195,114 @@ def separated_sphere(
             f"{'' if mu is None else f' with last coordinate mu={mu!r}'}: the spherical-cap "
             f"packing bound allows at most {math.floor(bound)} phi-separated points"
         )
+    with _one_thread():
+        return _draw(n, d, k, r, phi, phi_u, bound, mu, all_pairs, int(seed), int(max_rounds))
+
+
+def _draw(
+    n: int, d: int, k: int, r: float, phi: float, phi_u: float, bound: float,
+    mu: float | None, all_pairs: bool, seed: int, max_rounds: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sampler behind :func:`separated_sphere` (arguments validated there): free parts u
+    are unit vectors in R^k (k = d, or d − 1 with a fixed last coordinate), separated by
+    φ_u = φ / r, then scaled by r = √(1 − μ²)."""
     g = torch.Generator().manual_seed(int(seed))
     labels = torch.ones(n, dtype=torch.float64)
     labels[n // 2 :] = -1.0
     labels = labels[torch.randperm(n, generator=g)]
-    U = torch.empty(n, k, dtype=torch.float64)
-    got = 0
-    chunk = max(64, 2 * n)
+    # Squared-distance threshold with a safety margin (conflict iff ‖u − w‖² < thr).
+    thr = phi_u * phi_u * (1.0 + 1e-9) + 1e-14 if phi > 0 else -1.0
+    quota = {1.0: int((labels == 1).sum()), -1.0: int((labels == -1).sum())}
+    U = torch.empty(0, k, dtype=torch.float64)  # accepted free parts, in acceptance order
+    lab = torch.empty(0, dtype=torch.float64)  # their labels (label-aware mode)
+    chunk = max(64, 2 * n)  # even: the fresh and near halves interleave
     for _ in range(max_rounds):
+        got = U.shape[0]
         if got == n:
             break
-        cand = _unit_rows(g, chunk, k)
-        if not all_pairs and got > 0:
-            # Half the candidates are placed near an accepted point: same-label near-duplicates.
-            near = torch.rand(chunk, generator=g) < 0.5
-            idx = torch.randint(0, got, (chunk,), generator=g)
-            jitter = 0.05 * phi_u * torch.rand(chunk, 1, generator=g, dtype=torch.float64)
-            close = U[idx] + jitter * _unit_rows(g, chunk, k)
-            close = close / close.norm(dim=1, keepdim=True)
-            cand = torch.where(near[:, None], close, cand)
-            cand_lab = torch.where(near, labels[idx], torch.zeros(chunk, dtype=torch.float64))
+        if all_pairs:
+            cand = _unit_rows(g, chunk, k)  # (chunk, k)
+            cl = torch.zeros(chunk, dtype=torch.float64)
         else:
-            cand_lab = torch.zeros(chunk, dtype=torch.float64)
-        ok_prev = torch.ones(chunk, dtype=torch.bool)
-        if got:
-            dist_prev = torch.cdist(cand, U[:got])  # (chunk, got)
-            if all_pairs:
-                ok_prev = (dist_prev >= phi_u).all(dim=1)
-        d_cc = torch.cdist(cand, cand)  # (chunk, chunk)
-        for c in range(chunk):
+            # Half fresh points with alternating labels (so that neither label covers the sphere
+            # first), half near-copies (same label, within 0.05 φ) of a fresh or an accepted
+            # point: same-label points are deliberately close (000 Assumption 4.2). One in four
+            # near-copies is of the antipode -u with the other label instead, which makes
+            # large φ (up to 2) reachable.
+            h = chunk // 2
+            fresh = _unit_rows(g, h, k)  # (h, k)
+            fl = torch.ones(h, dtype=torch.float64)
+            fl[1::2] = -1.0
+            pool = torch.cat([U, fresh])  # (got + h, k)
+            pool_l = torch.cat([lab, fl])
+            c2 = chunk - h
+            idx = torch.randint(0, pool.shape[0], (c2,), generator=g)
+            anti = torch.rand(c2, generator=g) < 0.25
+            sgn = torch.where(anti, -1.0, 1.0).to(torch.float64)
+            jitter = 0.05 * phi_u * torch.rand(c2, 1, generator=g, dtype=torch.float64)
+            close = sgn[:, None] * pool[idx] + jitter * _unit_rows(g, c2, k)
+            close = close / close.norm(dim=1, keepdim=True)
+            # Interleave (fresh, near, fresh, near, ...) so both kinds get accepted.
+            cand = torch.stack([fresh, close], dim=1).reshape(chunk, k)
+            cl = torch.stack([fl, sgn * pool_l[idx]], dim=1).reshape(chunk)
+            if got == 0:
+                # Anchor pair (a, −a) first: both labels get a point before either can cover
+                # the sphere (for any φ < 2); the later points grow around them.
+                cand = torch.cat([fresh[:1], -fresh[:1], cand])
+                cl = torch.cat([torch.tensor([1.0, -1.0], dtype=torch.float64), cl])
+        # Accept greedily in candidate order, in blocks: each block is tested against every
+        # point accepted so far (including earlier blocks) and within itself, which gives
+        # exactly the sequential greedy result while keeping every tensor small, and stops
+        # drawing distances as soon as n points are in.
+        for b0 in range(0, cand.shape[0], _BLOCK):
+            got = U.shape[0]
             if got == n:
                 break
-            i = got  # the slot this candidate would fill, with label labels[i]
-            if not all_pairs and cand_lab[c] != 0 and cand_lab[c] != labels[i]:
-                continue
+            cb, lb = cand[b0 : b0 + _BLOCK], cl[b0 : b0 + _BLOCK]
+            if not all_pairs:
+                # Candidates of a label whose quota is full are useless: drop them first.
+                left_p = quota[1.0] - int((lab == 1).sum())
+                left_m = quota[-1.0] - int((lab == -1).sum())
+                keep = ((lb == 1) & (left_p > 0)) | ((lb == -1) & (left_m > 0))
+                cb, lb = cb[keep], lb[keep]
+            if thr > 0:
+                sq = (cb * cb).sum(dim=1)  # (c,)
+                if got:
+                    sqU = (U * U).sum(dim=1)  # (got,)
+                    d2 = sq[:, None] + sqU[None, :] - 2.0 * (cb @ U.T)  # (c, got)
+                    bad = d2 < thr
+                    if not all_pairs:
+                        bad &= lb[:, None] != lab[None, :]
+                    ok = ~bad.any(dim=1)
+                    cb, lb, sq = cb[ok], lb[ok], sq[ok]
+                d2c = sq[:, None] + sq[None, :] - 2.0 * (cb @ cb.T)  # (c, c)
+                C = (d2c < thr).tril(diagonal=-1)
+                if not all_pairs:
+                    C &= lb[:, None] != lb[None, :]
+                acc = _greedy_accept(C)
+                cb, lb = cb[acc], lb[acc]
             if all_pairs:
-                if not ok_prev[c]:
-                    continue
-            elif got:
-                other = labels[:got] != labels[i]
-                if other.any() and (torch.cdist(cand[c : c + 1], U[:got][other]) < phi_u).any():
-                    continue
-            U[i] = cand[c]
-            got += 1
-            if all_pairs:
-                ok_prev &= d_cc[c] >= phi_u
-    if got < n:
+                cb, lb = cb[: n - got], lb[: n - got]
+            else:
+                take_p = torch.nonzero(lb == 1).flatten()[:left_p]
+                take_m = torch.nonzero(lb == -1).flatten()[:left_m]
+                sel = torch.sort(torch.cat([take_p, take_m])).values
+                cb, lb = cb[sel], lb[sel]
+            U = torch.cat([U, cb])
+            lab = torch.cat([lab, lb])
+    if U.shape[0] < n:
         raise ValueError(
             f"could not place n={n} points in d={d} dimensions with separation phi={phi!r} "
-            f"after {max_rounds} rounds of rejection sampling; phi is too large for this n and d"
+            f"after max_rounds={max_rounds} rounds of rejection sampling; phi is too large "
+            f"for this n and d to be reached by random sampling (the packing bound alone "
+            f"would allow {math.floor(bound) if math.isfinite(bound) else 'any number of'} points)"
         )
+    if not all_pairs:
+        # Put the accepted points of each label on the slots that carry that label.
+        V = torch.empty(n, k, dtype=torch.float64)
+        V[labels == 1] = U[lab == 1]
+        V[labels == -1] = U[lab == -1]
+        U = V
     X = U * r
     if mu is not None:
         X = torch.cat([X, torch.full((n, 1), float(mu), dtype=torch.float64)], dim=1)

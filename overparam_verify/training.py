@@ -14,9 +14,11 @@ activation signs that differ from initialisation, over all training samples.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from .losses import empirical_loss_and_grad, get_loss
@@ -76,7 +78,8 @@ class TrainingDivergedError(FloatingPointError, ValueError):
 
 
 def _check_hparams(lr, steps, batch_size, n, record_every):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+    # numbers.Real: Python and numpy scalars alike (np.float32 is not a float subclass).
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"the step size must be a finite number > 0, got lr={lr!r}")
     if isinstance(steps, bool) or int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got steps={steps!r}")

@@ -260,6 +260,45 @@ def test_forward_trace_nguyen(seed, n):
     torch.testing.assert_close(tr.out, F)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s, dt: DeepReLUNet.gaussian_init(3, [5, 4, 6], seed=s, dtype=dt),
+        lambda s, dt: AZLSNet.gaussian_init(3, 6, 3, 2, seed=s, dtype=dt),
+        lambda s, dt: ResidualNet.gaussian_init(3, 6, 3, 2, seed=s, dtype=dt),
+        lambda s, dt: NguyenNet.lecun_init(3, [7, 5, 2], last_layer="small", seed=s, dtype=dt),
+    ],
+    ids=["zczg", "azls", "residual", "nguyen"],
+)
+@pytest.mark.parametrize("dtype", [F64, torch.float32])
+@given(seed=seeds, n=st.integers(1, 6))
+def test_forward_trace_identities(make, dtype, seed, n):
+    """For every network and layer: patterns == (preacts > 0) (Σ_{l,i}, σ'(0) = 0), outputs ==
+    relu(preacts) exactly (ReLU layers), outputs == preacts and an all-True pattern (Nguyen's
+    linear last layer); ``out`` == ``forward``; shapes (n, m_l) and the network's dtype."""
+    net = make(seed, dtype)
+    X, _, _ = data(seed + 1, n, 3)
+    tr = net.forward_trace(X)
+    assert len(tr.preacts) == len(tr.outputs) == len(tr.patterns) == len(net.kinds)
+    for z, x, p, kind, m in zip(tr.preacts, tr.outputs, tr.patterns, net.kinds, net.widths):
+        assert z.shape == x.shape == p.shape == (n, m)
+        assert z.dtype == x.dtype == dtype and p.dtype == torch.bool
+        if kind == "linear":
+            assert torch.equal(x, z) and bool(p.all())
+        else:
+            assert torch.equal(p, z > 0)
+            assert torch.equal(x, torch.relu(z))
+    assert torch.equal(tr.out, net.forward(X))
+
+
+def test_forward_trace_pattern_at_exact_zero():
+    """σ'(0) = 0: a pre-activation exactly 0 is inactive in Σ (as in autograd)."""
+    W1 = torch.tensor([[1.0, -1.0], [0.0, 0.0]], dtype=F64)  # z = (x_1, −x_1)
+    net = DeepReLUNet([W1], torch.tensor([1.0, -1.0], dtype=F64))
+    tr = net.forward_trace(torch.tensor([[0.0, 1.0], [2.0, 0.0]], dtype=F64))
+    assert tr.patterns[0].tolist() == [[False, False], [True, False]]
+
+
 # ----------------------------------------------------------------------------- initialisation
 def _check_gaussian(x: torch.Tensor, var: float, what: str):
     """Entries i.i.d. N(0, var): sample mean and variance within 6 standard errors

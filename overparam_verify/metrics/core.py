@@ -41,6 +41,7 @@ def spectral_norm(
     maxiter: int = 1000,
     generator: torch.Generator | None = None,
     return_frobenius: bool = False,
+    tol: float | None = None,
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Largest singular value ``‖D‖₂`` of ``D`` (shape (..., a, b)), shape (...).
 
@@ -50,7 +51,13 @@ def spectral_norm(
     exact to rounding, ~1e-7 relative in float32). Returned in float64. ``state`` carries the subspace from one call to the next: along a training run
     ``W⁽ᵏ⁾ − W⁽⁰⁾`` changes slowly, so one or two iterations usually suffice. Small matrices
     (min(a, b) ≤ 48) use a dense SVD. With ``return_frobenius=True`` returns ``(‖D‖₂, ‖D‖_F)``
-    (the iteration needs ‖D‖_F anyway; the trainer records both).
+    (the iteration needs ‖D‖_F anyway; the trainer records both). ``tol`` overrides the
+    stopping tolerance of the dtype.
+
+    Exactness safeguards: a float32 run that stalls at rounding level before meeting its
+    tolerance (clustered top singular values) is refined in float64 from its subspace, with the
+    float32 tolerance, which float64 products resolve; a float64 run that reaches ``maxiter``
+    without converging returns the dense ``matrix_norm(ord=2)``.
     """
     a, b = D.shape[-2], D.shape[-1]
     if D.dtype not in _TOL:
@@ -68,8 +75,9 @@ def spectral_norm(
         g = generator if generator is not None else torch.Generator().manual_seed(0)
         V0 = torch.randn(*D.shape[:-2], b, p, generator=g, dtype=torch.float64).to(D)
         Vt = torch.linalg.qr(V0).Q.transpose(-1, -2)
-    tol = _TOL[D.dtype]
+    tol = _TOL[D.dtype] if tol is None else float(tol)
     stalls = 0
+    converged = False
     Dt = D.transpose(-1, -2)
     theta = None
     for _ in range(maxiter):
@@ -85,6 +93,7 @@ def spectral_norm(
         # Re-orthonormalise the block, ordered by Ritz value (top first).
         Vt = torch.linalg.qr((evecs.flip(-1).transpose(-1, -2) @ Zt).transpose(-1, -2)).Q.transpose(-1, -2)
         if bool((res <= tol * theta + tol * tol * fro * fro).all()):
+            converged = True
             break
         if prev is not None and bool((theta <= prev).all()):
             stalls += 1
@@ -92,8 +101,31 @@ def spectral_norm(
                 break
         else:
             stalls = 0
+    if not converged and D.dtype == torch.float32:
+        # float32 products cannot always resolve the residual (top singular values clustered
+        # within a few per cent): the stall or maxiter exit can leave σ off by up to ~1e-4
+        # relative. Refine in float64 from the current subspace with the float32 tolerance
+        # (σ's error is ≈ res²/gap, far below 1e-6), usually in a few iterations.
+        tmp = SpectralState()
+        tmp.V = Vt.to(torch.float64)
+        sigma = spectral_norm(D.to(torch.float64), tmp, block=block, maxiter=maxiter, generator=generator,
+                              tol=tol)
+        if state is not None:
+            state.V = None if tmp.V is None else tmp.V.to(D.dtype)
+        return (sigma, fro.to(torch.float64)) if return_frobenius else sigma
+    if not converged and stalls < 3:
+        # float64 and maxiter reached without meeting the tolerance (a very flat top of the
+        # spectrum): fall back to the dense answer rather than return an inexact σ.
+        if state is not None:
+            state.V = Vt if bool((theta > 0).all()) else None
+        sigma = torch.linalg.matrix_norm(D, ord=2).to(torch.float64)
+        return (sigma, fro.to(torch.float64)) if return_frobenius else sigma
     if state is not None:
-        state.V = Vt
+        # Keep the subspace only when it carries information: for D = 0 (step 0 of training)
+        # the block is an arbitrary basis of the null space (QR of a zero matrix gives e_1, e_2),
+        # and warm-starting from it would report ‖D'‖₂ = 0 for any later D' whose first columns
+        # vanish (dead neurons) -- an exactly invariant subspace the iteration cannot leave.
+        state.V = Vt if bool((theta > 0).all()) else None
     sigma = theta.sqrt().to(torch.float64)
     return (sigma, fro.to(torch.float64)) if return_frobenius else sigma
 

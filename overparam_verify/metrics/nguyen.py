@@ -133,7 +133,7 @@ def adversarial_max(objective: Callable[[list[torch.Tensor]], torch.Tensor], par
     for _ in range(steps + 1):
         opt.zero_grad()
         val = objective(ps)
-        v = float(val)
+        v = float(val.detach())
         if math.isfinite(v) and v > best:
             best, best_ps = v, [p.detach().clone() for p in ps]
         if not torch.isfinite(val):
@@ -211,3 +211,89 @@ def ng_trajectory_slacks(traj: dict, cert: NGCertificate, eta: float) -> dict[st
         "bound_decay": float(bound[-1] / bound[0]),
         "steps": int(K),
     }
+
+
+# ---------------------------------------------------------------------- NG-PL (eq. 3) measured
+def ng_pl_measure(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor) -> dict[str, float]:
+    """001 Section 1 / eq. (3) at an arbitrary θ: ``grad_sq`` = ‖∇Φ(θ)‖² (from ``J``: ∇Φ = Jᵀr,
+    r = vec(F_L − Y)), ``grad_sq_closed`` (the engine's closed-form gradients, a cross-check),
+    ``phi`` = Φ(θ), ``lam_K`` = λ_min(K(θ)), ``lam_F`` = λ_min(F_{L−1}F_{L−1}ᵀ), and the two
+    gaps ``pl_gap`` = ‖∇Φ‖² − 2λ_min(K)Φ and ``ntk_gap`` = λ_min(K) − λ_min(F_{L−1}F_{L−1}ᵀ)
+    (both ≥ 0 up to rounding), with ``scale`` a rounding scale for each."""
+    from ..theory.nguyen import ng_pl_bound
+
+    weights = [w.detach() for w in weights]
+    F = ng_features(weights, X)
+    R = F[-1] - Y  # (N, n_L)
+    r = R.reshape(-1)  # row-major, as ntk_gram's J
+    g = ntk_gram(weights, X)
+    K, J = g["K"], g["J"]
+    grad = J.T @ r
+    grad_sq = float(grad @ grad)
+    G = NguyenNet(weights).gradients(X, Y, loss="square")
+    grad_sq_closed = float(sum((gg * gg).sum() for gg in G))
+    phi = 0.5 * float(r @ r)
+    lam_K = float(torch.linalg.eigvalsh(K)[0])
+    Gram = F[-2] @ F[-2].T  # (N, N)
+    lam_F = float(torch.linalg.eigvalsh(Gram)[0])
+    kn = float(torch.linalg.matrix_norm(K, ord=2))
+    return {
+        "grad_sq": grad_sq, "grad_sq_closed": grad_sq_closed, "phi": phi, "lam_K": lam_K, "lam_F": lam_F,
+        "pl_gap": grad_sq - float(ng_pl_bound(lam_K, phi)), "pl_scale": kn * 2 * phi + 1e-300,
+        "ntk_gap": lam_K - lam_F, "ntk_scale": kn + 1e-300,
+    }
+
+
+def ng_min_eig_ratio(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """Differentiable ``2λ_min(K)Φ / ‖∇Φ‖²`` (≤ 1 by NG-PL) for the adversarial search of θ."""
+    from torch.func import jacrev
+
+    def f(*ws):
+        return ng_features(ws, X)[-1].reshape(-1)
+
+    Js = jacrev(f, argnums=tuple(range(len(weights))))(*weights)
+    J = torch.cat([j.reshape(j.shape[0], -1) for j in Js], dim=1)  # (N n_L, P)
+    r = (ng_features(weights, X)[-1] - Y).reshape(-1)
+    K = J @ J.T
+    lam = torch.linalg.eigvalsh(K)[0]
+    g = J.T @ r
+    return 2 * lam * 0.5 * (r @ r) / (g @ g)
+
+
+# ---------------------------------------------------------------------- Section 3.1 / Corollary 3.2 nets
+def ng_sec31_net(X: torch.Tensor, Y: torch.Tensor, widths: Sequence[int], *, seed: int,
+                 beta_factor: float = 1.0) -> tuple[NguyenNet, float, float]:
+    """001 Section 3.1: LeCun ``W_1..W_{L−1}`` (seeded), ``W_L = 0``, scaled by
+    ``β = beta_factor · β*`` with β* the smallest β satisfying (14), (15) and (8)
+    (:func:`~overparam_verify.theory.nguyen.ng_min_beta`). Returns ``(net, β, β*)``."""
+    from ..theory.nguyen import ng_min_beta
+
+    n0 = X.shape[1]
+    base = NguyenNet.lecun_init(n0, list(widths), last_layer="zero", seed=seed)
+    W = base.weights
+    alpha0 = float(sigma_min_rows(ng_features(W, X)[-2]))
+    bstar = ng_min_beta(alpha0, float(X.norm()), float(Y.norm()), [float(spec(w)) for w in W[:-1]])
+    if not math.isfinite(bstar) or bstar <= 0:
+        return base, bstar, bstar
+    beta = beta_factor * bstar
+    Ws = [w * beta for w in W[:-1]] + [W[-1]]
+    return NguyenNet(Ws), beta, bstar
+
+
+def ng_lecun_best_certificate(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, *, as_printed: bool = True) -> NGCertificate:
+    """Theorem 2.2 at a random (LeCun) init with the C_l chosen by
+    :func:`~overparam_verify.theory.nguyen.ng_best_C` (a search; the theorem allows any C_l > 0),
+    starting from Corollary 3.2's choice. The returned certificate's ``extra`` holds the C search's
+    best min-slack."""
+    from ..theory.nguyen import ng_best_C
+
+    W = net.weights
+    F = ng_features(W, X)
+    alpha0 = float(sigma_min_rows(F[-2]))
+    norms = [float(spec(w)) for w in W]
+    s2p = float((F[-1] - Y).norm())
+    C, best = ng_best_C(alpha0, float(X.norm()), norms, s2p, as_printed=as_printed, sweeps=2,
+                        grid=[k / 4.0 for k in range(-24, 25)])
+    cert = ng_measure_certificate(net, X, Y, C)
+    cert.extra["best_min_slack"] = best
+    return cert

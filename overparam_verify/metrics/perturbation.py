@@ -31,6 +31,7 @@ import torch
 from ..losses import empirical_loss_and_grad, get_loss
 from ..network import Network
 from .core import spectral_norm
+from .init_backward import sparse_sup  # one implementation of the exact sparse supremum (003 Lemma A.9)
 
 __all__ = [
     "trainable_indices",
@@ -44,7 +45,6 @@ __all__ = [
     "forward_deviations",
     "sign_change_counts",
     "union_sign_changes",
-    "sparse_sup",
     "perturbed_sparse_sups",
     "perturbed_gradients",
     "backward_matrix",
@@ -55,6 +55,8 @@ __all__ = [
     "worst_sparse_sup",
     "worst_gradient_ratio",
     "worst_backward_change",
+    "residual_gram_extremes",
+    "worst_taylor_residual",
 ]
 
 _SVD_BELOW = 256
@@ -265,15 +267,6 @@ def union_sign_changes(net: Network, X: torch.Tensor, deltas: Sequence[torch.Ten
     return int(((zs1[-1] > 0) != (zs0[-1] > 0)).any(dim=0).sum())
 
 
-def sparse_sup(u: torch.Tensor, s: int) -> torch.Tensor:
-    """``sup_{‖a‖₂ = 1, ‖a‖₀ ≤ s} ⟨u, a⟩`` = the ℓ₂ norm of the s largest |entries| of u (exact),
-    over the last axis."""
-    if isinstance(s, bool) or int(s) != s or s < 1:
-        raise ValueError(f"the sparsity s must be a positive integer, got s={s!r}")
-    k = min(int(s), u.shape[-1])
-    return torch.topk(u.abs(), k, dim=-1).values.norm(dim=-1)
-
-
 def perturbed_sparse_sups(net: Network, X: torch.Tensor, mats, s: int, l: int = 1) -> torch.Tensor:
     """003 Lemma B.1's ``Γ̃_{i,l,s} = sup vᵀ(Π_{r=l}^L Σ̃_{r,i}W̃_rᵀ)a`` over s-sparse unit a, for
     every sample i, shape (n,), for ZCZG's scalar-head network. ``mats`` are the (perturbed)
@@ -401,13 +394,16 @@ def worst_sign_changes(net: Network, X: torch.Tensor, tau: float, *, seed: int =
 
         refined, _ = projected_ascent(net, obj, tau, allg, steps=steps)
         adv.append(refined)
-    ac = torch.stack([sign_change_counts(net, X, d).amax(dim=1) for d in adv])  # (A, L)
+    acs = torch.stack([sign_change_counts(net, X, d) for d in adv])  # (A, L, n)
+    ac = acs.amax(dim=2)  # (A, L)
     au = max(union_sign_changes(net, X, d) for d in adv)
     worst_l = torch.maximum(ac.amax(0), rc.amax(0))
     return {
         "per_layer_worst": [int(v) for v in worst_l],
         "per_layer_random": [int(v) for v in rc.amax(0)],
         "per_layer_adversarial": [int(v) for v in ac.amax(0)],
+        "per_sample_adversarial": [int(v) for v in acs.amax(dim=(0, 1))],  # (n,): max over layers and candidates
+        "per_layer_sample_adversarial": [[int(v) for v in row] for row in acs.amax(dim=0)],  # (L, n)
         "union_worst": int(max(au, ru)),
         "union_random": int(ru),
         "union_adversarial": int(au),
@@ -476,3 +472,62 @@ def worst_backward_change(net: Network, X: torch.Tensor, tau: float, *, i: int =
     best, bv = projected_ascent(net, f, tau, cands[k], steps=steps)
     worst = max(max(vals), bv)
     return {"worst": worst, "random": max(rv), "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
+
+
+def residual_gram_extremes(net: Network, X: torch.Tensor, mats=None) -> tuple[float, float]:
+    """Extremes of ``‖∇F(W)‖_F²/F(W)`` over every target set y* at fixed W (square loss,
+    ``F = Σ_i ½‖ŷ_i − y*_i‖²``): with the residuals ``r = ŷ − y*`` (n·d_out) and the Jacobian J of
+    the outputs w.r.t. the trained matrices, ``‖∇F‖² = rᵀ(JJᵀ)r`` and ``F = ½‖r‖²``, so the ratio
+    ranges exactly over ``[2λ_min(JJᵀ), 2λ_max(JJᵀ)]`` (AZLS 002 Theorem 3 quantifies over the loss
+    vectors through an ε-net; Section 4, Step 3). Returns ``(2λ_min, 2λ_max)``."""
+    X = net.check_input(X)
+    mats = net.mats if mats is None else mats
+    zs, xs, out = net._forward(X, mats)
+    n = X.shape[0]
+    d_out = out.shape[-1] if out.dim() > 1 else 1
+    rows = []
+    for i in range(n):
+        for k in range(d_out):
+            g = torch.zeros_like(out)
+            if out.dim() > 1:
+                g[i, k] = 1.0
+            else:
+                g[i] = 1.0
+            grads = net._backward(X, zs, xs, g, mats)
+            rows.append(torch.cat([G.reshape(-1) for G in grads]))
+        # rows: one Jacobian row per (i, k)
+    J = torch.stack(rows)  # (n·d_out, P)
+    ev = torch.linalg.eigvalsh(J @ J.T)
+    return 2.0 * float(ev[0]), 2.0 * float(ev[-1])
+
+
+def worst_taylor_residual(net: Network, X: torch.Tensor, y: torch.Tensor, mats_breve, t: float, *,
+                          seed: int = 0, R: int = 2, steps: int = 10, loss="square") -> dict:
+    """Largest first-order Taylor residual ``F(W̆+W′) − F(W̆) − ⟨∇F(W̆), W′⟩`` over
+    ``‖W′_l‖₂ ≤ t`` (AZLS 002 Theorem 4): R random directions (Gaussian, rescaled to spectral
+    norm t), ``±t·∇F/‖∇F‖₂``-type aligned directions, and projected gradient ascent from the best.
+    Returns worst, random and the value of F(W̆)."""
+    X = net.check_input(X)
+    y = net.check_targets(y, loss, X)
+    lo = get_loss(loss)
+    t = _check_tau(t)
+    zs, xs, out = net._forward(X, mats_breve)
+    F0, g, _ = empirical_loss_and_grad(lo, out, y, vector_output=net.vector_output)
+    grads = [G.detach() for G in net._backward(X, zs, xs, g, mats_breve)]
+    F0 = F0.detach()
+    base = net.with_trainable([M for M, tr in zip(mats_breve, net.trainable) if tr])
+
+    def resid(mats):
+        F1 = empirical_loss_and_grad(lo, net._forward(X, mats, keep=False)[2], y, vector_output=net.vector_output)[0]
+        it = [M1 - M0 for M1, M0, tr in zip(mats, mats_breve, net.trainable) if tr]
+        ip = sum((G * W).sum() for G, W in zip(grads, it))
+        return F1 - F0 - ip
+
+    rnd = _randoms(base, t, seed, R)
+    rv = [float(resid(perturbed_mats(base, d))) for d in rnd]
+    grad_dir = [project_spectral_ball(G * (t / max(float(torch.linalg.matrix_norm(G, ord=2)), 1e-300)), t) for G in grads]
+    cands = rnd + [grad_dir, [-d for d in grad_dir]]
+    vals = rv + [float(resid(perturbed_mats(base, d))) for d in cands[-2:]]
+    k = max(range(len(cands)), key=lambda j: vals[j])
+    best, bv = projected_ascent(base, resid, t, cands[k], steps=steps)
+    return {"worst": max(max(vals), bv), "random": max(rv), "F": float(F0)}

@@ -24,7 +24,18 @@ Finding (kept visible, see :func:`ng_condition_9`): condition (9) *as printed* r
 ``α₀² ≥ 16‖X‖_F² λ̄_L² Σ_{l<L} λ̄_{1→L−1}/λ̄_l²`` (first power of λ̄_{1→L−1}), whereas the proof of
 Theorem 2.2 (last display: it needs ``Q₂ = ‖X‖_F² λ̄²_{1→L−1} λ̄_L² Σ_{l<L} λ̄_l⁻² ≤ α₀²/16``) and
 Section 3.1's eq. (15) both use ``λ̄²_{1→L−1}``. The printed form is weaker whenever
-λ̄_{1→L−1} > 1. Both are available (``as_printed=``); certificates report both.
+λ̄_{1→L−1} > 1. Both are available (``as_printed=``); certificates report both. The catalogue's
+NG-2.2 runs GD from inits that satisfy the printed (9) but not the proof's (mode ``printed9``):
+no counterexample to (11)–(12) found so far (the bounds are very loose).
+
+Re-checked against the proof (this review): (7) ⇔ ‖W_l^k − W_l^0‖_F ≤ C_l; (8) ⇔
+‖F^k_{L−1} − F^0_{L−1}‖_F ≤ α₀/2; (10)'s second term = Q₂/Q₁² with
+Q₁ = ‖X‖_F²λ̄²_{1→L}Σ_{l≤L}λ̄_l⁻², Q₂ = ‖X‖_F²λ̄²_{1→L−1}λ̄_L²Σ_{l<L}λ̄_l⁻² (the underbraces in the
+paper label only the sums, but the final display uses the full coefficients). Exact algebra of
+the last display gives Φ_{k+1} ≤ [1 − ηα₀²/2 + η²Q₁² + 2ηQ₂]Φ_k, not the printed
+[1 − ηα₀²/4 + η²Q₁² + ηQ₂]; the exact one is the smaller whenever Q₂ ≤ α₀²/4, which (9)
+(proof version) implies, so the printed chain stays valid. Section 3.1: (14) = (7) and (15) =
+(9, proof version) at θ̃₀ with C_l = 1, λ̄_L = 1 (W_L = 0): checked in :func:`ng_sec31_conditions`.
 """
 from __future__ import annotations
 

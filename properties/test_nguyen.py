@@ -1,0 +1,238 @@
+"""Property tests for the catalogue family 'nguyen' (Nguyen 2021, ``seeds/001``): Lemma 2.1
+(eqs. 4–5), the PL-like inequality and eq. (3), Theorem 2.2 (conditions 7–10 ⇒ 11–12 at every
+iterate), Section 3.1 (smallest β, eqs. 14–15) and Lemma 3.3 (σ_min(F_{L−1})² scaling).
+
+E statements are asserted on every example (float64, rounding tolerance only), on θ drawn by
+Hypothesis (seeds and scales) and on θ found by an adversarial Adam ascent of measured/bound;
+the S statement fits the log-log slope across ≥ 4 widths. Bounds come from
+``overparam_verify.theory.nguyen``, measurements from ``overparam_verify.metrics.nguyen``.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import overparam_verify as ov
+from overparam_verify.catalogue import nguyen as cn
+from overparam_verify.metrics import nguyen as mn
+from overparam_verify.theory import nguyen as tn
+
+try:  # the shared strategies (written concurrently); fall back to plain integers
+    from overparam_verify.strategies import seeds  # type: ignore
+except Exception:  # pragma: no cover
+
+    def seeds():
+        return st.integers(0, 2**31 - 1)
+
+
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
+SWEEP = "quick" if THOROUGH else "ci"
+RTOL = cn.RTOL
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny matrices: one intra-op thread (multi-threaded BLAS on a shared machine costs 10–100×)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _few(k: int):
+    """At most k examples (never more than the active profile's), more under ``thorough``."""
+    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+
+
+shapes = st.sampled_from([(5, 4, [6, 7, 2]), (4, 3, [5, 3, 8, 1]), (3, 5, [4, 6, 3, 5, 2])])
+
+
+def _draw_theta(seed: int, shape, log_scales):
+    N, n0, widths = shape
+    X, Y = mn.ng_data(N, n0, widths[-1], seed=seed)
+    net = ov.NguyenNet.lecun_init(n0, widths, seed=seed + 1)
+    W = [w * 10.0**s for w, s in zip(net.weights, log_scales)]
+    return X, Y, W
+
+
+# ----------------------------------------------------------------------------- NG-2.1.grad
+@pytest.mark.lemma("NG-2.1.grad")
+@_few(10)
+@given(seed=seeds(), shape=shapes, log_scales=st.lists(st.floats(-2, 2), min_size=5, max_size=5))
+def test_grad_bound_every_theta(seed, shape, log_scales):
+    """Lemma 2.1 (4) at arbitrary θ (LeCun directions, per-layer scales 10^{±2}): ratio ≤ 1."""
+    X, Y, W = _draw_theta(seed, shape, log_scales)
+    r = mn.ng_grad_ratios(W, X, Y)
+    assert float(r.max()) <= 1.0 + RTOL, r
+
+
+@pytest.mark.lemma("NG-2.1.grad")
+@_few(2)
+@given(seed=seeds())
+def test_grad_bound_adversarial(seed):
+    """Adam ascent on (θ, Y) of max_l ‖∇_{W_l}Φ‖_F / bound (the catalogue cell): worst ≤ 1."""
+    j = cn.grad_summarize([(c, cn.grad_run_cell(c)) for c in cn.grad_cells(SWEEP, seed)])
+    assert j.verdict == "holds", j.figures
+
+
+# ----------------------------------------------------------------------------- NG-2.1.lip
+@pytest.mark.lemma("NG-2.1.lip")
+@_few(10)
+@given(seed=seeds(), shape=shapes, log_scales=st.lists(st.floats(-1, 1), min_size=5, max_size=5),
+       dist=st.floats(1e-4, 3.0), slack=st.floats(1.0, 3.0))
+def test_lipschitz_bound_every_pair(seed, shape, log_scales, dist, slack):
+    """Lemma 2.1 (5) for θ_a arbitrary, θ_b = θ_a + dist·(random), with any admissible λ̄_p ≥
+    max(‖W_p^a‖₂, ‖W_p^b‖₂) (sharpest ×``slack``)."""
+    X, Y, Wa = _draw_theta(seed, shape, log_scales)
+    g = torch.Generator().manual_seed(seed + 2)
+    Wb = [w + dist * mn.spec(w) * torch.randn(w.shape, generator=g, dtype=w.dtype) / math.sqrt(w.numel()) for w in Wa]
+    lam = [slack * max(float(mn.spec(a)), float(mn.spec(b))) for a, b in zip(Wa, Wb)]
+    diffs = [float(mn.spec(a - b)) for a, b in zip(Wa, Wb)]
+    Fa, Fb = mn.ng_features(Wa, X), mn.ng_features(Wb, X)
+    for l in range(1, len(Wa) + 1):
+        lhs = float((Fa[l] - Fb[l]).norm())
+        assert lhs <= tn.ng_lipschitz_bound(float(X.norm()), lam, diffs, l) * (1 + RTOL)
+    assert float(mn.ng_lip_ratios(Wa, Wb, X).max()) <= 1.0 + RTOL
+
+
+@pytest.mark.lemma("NG-2.1.lip")
+@_few(2)
+@given(seed=seeds())
+def test_lipschitz_bound_adversarial(seed):
+    """Adam ascent on (θ_a, θ_b) of the ratio (catalogue cell): worst ≤ 1."""
+    j = cn.lip_summarize([(c, cn.lip_run_cell(c)) for c in cn.lip_cells(SWEEP, seed)])
+    assert j.verdict == "holds", j.figures
+
+
+def test_lipschitz_bound_rejects_bad_layer():
+    with pytest.raises(ValueError, match="layer index"):
+        tn.ng_lipschitz_bound(1.0, [1.0, 1.0], [0.1, 0.1], 0)
+
+
+# ----------------------------------------------------------------------------- NG-PL
+@pytest.mark.lemma("NG-PL")
+@_few(6)
+@given(seed=seeds(), shape=st.sampled_from([(4, 3, [5, 6, 2]), (3, 4, [4, 5, 3, 1]), (5, 3, [6, 2, 1])]),
+       log_scales=st.lists(st.floats(-1, 1), min_size=4, max_size=4))
+def test_pl_and_ntk_lower_bound_every_theta(seed, shape, log_scales):
+    """‖∇Φ‖² ≥ 2λ_min(K)Φ and λ_min(K) ≥ λ_min(F_{L−1}F_{L−1}ᵀ) with K exact (jacrev), at an
+    arbitrary θ; also ∇Φ = Jᵀr equals the engine's closed-form gradient."""
+    X, Y, W = _draw_theta(seed, shape, log_scales)
+    m = mn.ng_pl_measure(W, X, Y)
+    assert m["pl_gap"] >= -RTOL * m["pl_scale"], m
+    assert m["ntk_gap"] >= -RTOL * m["ntk_scale"], m
+    assert math.isclose(m["grad_sq"], m["grad_sq_closed"], rel_tol=1e-9, abs_tol=1e-300)
+
+
+@pytest.mark.lemma("NG-PL")
+@_few(1)
+@given(seed=seeds())
+def test_pl_adversarial(seed):
+    """θ maximizing 2λ_min(K)Φ/‖∇Φ‖² by Adam (catalogue cells): both gaps stay ≥ 0."""
+    j = cn.pl_summarize([(c, cn.pl_run_cell(c)) for c in cn.pl_cells("ci", seed)[:2]])
+    assert j.verdict == "holds", j.figures
+
+
+def test_ntk_last_layer_block_is_kron():
+    """eq. (2)–(3): the W_L block of K is F_{L−1}F_{L−1}ᵀ ⊗ I (row-major vec)."""
+    X, Y = mn.ng_data(4, 3, 2, seed=0)
+    W = ov.NguyenNet.lecun_init(3, [5, 6, 2], seed=1).weights
+    g = mn.ntk_gram(W, X)
+    F = mn.ng_features(W, X)
+    torch.testing.assert_close(g["K_layers"][-1], tn.ng_ntk_last_layer_block(F[-2], 2, vec="row"))
+
+
+# ----------------------------------------------------------------------------- NG-2.2
+@pytest.mark.lemma("NG-2.2")
+@_few(4)
+@given(seed=seeds(), shape=st.sampled_from([(4, 3, [6, 24, 1]), (3, 4, [6, 8, 16, 2])]),
+       beta_factor=st.floats(1.0, 8.0), eta_frac=st.floats(0.05, 0.999))
+def test_thm22_section31_every_iterate(seed, shape, beta_factor, eta_frac):
+    """Section 3.1 inits (W_L = 0, β ≥ β*) satisfy (7)–(9) (printed and proof (9)); with any
+    η < η_max (10), (11) and both invariants (12) hold at EVERY GD iterate."""
+    N, n0, widths = shape
+    c = {"mode": "sec31", "N": N, "n0": n0, "widths": widths, "seed": seed, "beta_factor": beta_factor,
+         "steps": 40, "eta_frac": eta_frac}
+    m = cn.thm22_run_cell(c)
+    assert m["certified"] and m["certified_proof"], m
+    assert m["loss_ratio"] <= 1 + RTOL and m["norm_ratio"] <= 1 + RTOL and m["sigma_ratio"] >= 1 - RTOL, m
+
+
+@pytest.mark.lemma("NG-2.2")
+@_few(4)
+@given(seed=seeds(), log_beta=st.floats(1.5, 4.0), last=st.sampled_from(["zero", "small", "lecun"]))
+def test_thm22_random_inits_that_satisfy(seed, log_beta, last):
+    """Random LeCun inits scaled by 10^{log β} (C_l searched): whenever (7)–(10) happen to hold,
+    (11)–(12) hold at every iterate. Inits that are not certified are skipped: measured on 4 seeds
+    × β ∈ 10^{0..4}, only W_L = 0 with β ≥ 100 gets certified (11/12); "lecun"/"small" last
+    layers never do at n_{L−1} = 16 (their initial loss grows with β)."""
+    X, Y = mn.ng_data(3, 4, 1, seed=seed)
+    net = ov.NguyenNet.lecun_init(4, [6, 16, 1], last_layer=last, beta=10.0**log_beta, seed=seed + 1)
+    cert = mn.ng_lecun_best_certificate(net, X, Y)
+    if not cert.holds():
+        return
+    eta = 0.99 * cert.eta_max
+    s = mn.ng_trajectory_slacks(mn.ng_gd_trajectory(net, X, Y, lr=eta, steps=30), cert, eta)
+    assert s["loss_ratio"] <= 1 + RTOL and s["norm_ratio"] <= 1 + RTOL and s["sigma_ratio"] >= 1 - RTOL, s
+
+
+@pytest.mark.lemma("NG-2.2")
+def test_thm22_catalogue_and_lecun_rate():
+    """The catalogue's cells (Section 3.1 and LeCun at growing n_{L−1}): no failure; the
+    certified fraction of LeCun inits is reported per width (Corollary 3.2 needs n_{L−1} ~ N³)."""
+    res = [(c, cn.thm22_run_cell(c)) for c in cn.thm22_cells("ci", 0)]
+    j = cn.thm22_summarize(res)
+    assert j.verdict == "holds", j.figures
+    assert set(j.figures["lecun_by_width"]) == {"16", "64", "256"}
+
+
+def test_certificate_rejects_bad_input():
+    with pytest.raises(ValueError, match="C_l"):
+        tn.ng_lambda_bar([1.0, 2.0], [1.0, 0.0])
+    with pytest.raises(ValueError, match="L >= 2"):
+        tn.ng_certificate(1.0, 1.0, [1.0], [1.0], 1.0)
+    with pytest.raises(ValueError, match="step size"):
+        mn.ng_gd_trajectory(ov.NguyenNet.lecun_init(2, [3, 1]), torch.ones(2, 2, dtype=torch.float64),
+                            torch.ones(2, 1, dtype=torch.float64), lr=-1.0, steps=1)
+
+
+# ----------------------------------------------------------------------------- NG-3.1
+@pytest.mark.lemma("NG-3.1")
+@_few(8)
+@given(seed=seeds(), shape=st.sampled_from([(4, 3, [6, 24, 1]), (3, 4, [6, 8, 16, 2]), (4, 3, [8, 8, 8, 24, 1])]))
+def test_min_beta_is_the_threshold(seed, shape):
+    """β* from bisection: the MEASURED Theorem 2.2 conditions (C_l = 1) hold at β*(1+ε) and
+    fail at β*(1−ε) (ε = max(1e-6, 1e-12·κ(F_{L−1})), rounding of the measured α₀)."""
+    N, n0, widths = shape
+    m = cn.beta_run_cell({"N": N, "n0": n0, "widths": widths, "seed": seed})
+    if m.get("degenerate"):  # α₀ = 0 up to rounding (κ(F_{L−1}) > 1e8): no β works
+        return
+    assert m["holds_above"] and m["fails_below"], m
+
+
+@pytest.mark.lemma("NG-3.1")
+@_few(10)
+@given(alpha0=st.floats(1e-3, 10), xf=st.floats(0.1, 10), yf=st.floats(0.1, 10),
+       norms=st.lists(st.floats(0.01, 10), min_size=1, max_size=4), t=st.floats(1.001, 100))
+def test_sec31_conditions_monotone_in_beta(alpha0, xf, yf, norms, t):
+    """Each Section 3.1 ratio lhs/rhs is nondecreasing in β, so [β*, ∞) is the admissible set."""
+    b = tn.ng_min_beta(alpha0, xf, yf, norms)
+    for beta in (b, b * t):
+        c = tn.ng_sec31_conditions(beta * (1 + 1e-9), alpha0, xf, yf, norms)
+        assert all(lhs >= rhs for lhs, rhs in c.values())
+
+
+# ----------------------------------------------------------------------------- NG-3.3
+@pytest.mark.lemma("NG-3.3")
+@_few(1)
+@given(seed=seeds())
+def test_lemma33_scaling(seed):
+    """σ_min(F_{L−1})² vs n₀Π n_lβ_l² (LeCun: = n_{L−1}) over 4 widths: slope CI contains 1."""
+    res = [(c, cn.lemma33_run_cell(c)) for c in cn.lemma33_cells(SWEEP, seed)]
+    j = cn.lemma33_summarize(res)
+    assert j.verdict == "holds", j.figures

@@ -1,0 +1,89 @@
+"""The pytest plugin: markers, lemma-ID validation, profile selection, fixtures."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_profile():
+    """In-process runs load profiles globally: put the outer session's profile back."""
+    prev = settings._current_profile
+    yield
+    settings.load_profile(prev)
+
+PROFILE_TEST = """
+from hypothesis import settings
+def test_profile():
+    print("PROFILE", settings().max_examples, settings().derandomize, settings().database is None)
+"""
+
+
+def test_markers_registered(pytester):
+    result = pytester.runpytest_inprocess("--markers", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*lemma(id)*", "*slow*"])
+
+
+def test_known_lemma_and_alias_accepted(pytester):
+    pytester.makepyfile("""
+        import pytest
+        @pytest.mark.lemma("ZCZG-asm3.6")
+        def test_a(): pass
+        @pytest.mark.lemma("ZCZG-5.1.ii")
+        def test_b(): pass
+    """)
+    pytester.runpytest_inprocess("--strict-markers", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_unknown_lemma_fails_collection(pytester):
+    pytester.makepyfile("""
+        import pytest
+        @pytest.mark.lemma("ZCZG-A.99")
+        def test_a(): pass
+    """)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*unknown lemma ID 'ZCZG-A.99'*"])
+
+
+def test_default_profile_is_ci(pytester, monkeypatch):
+    monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+    pytester.makepyfile(PROFILE_TEST)
+    pytester.runpytest_inprocess("-s", "-p", "no:cacheprovider").stdout.fnmatch_lines(["*PROFILE 20 True True*"])
+
+
+def test_profile_from_env(pytester, monkeypatch):
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "thorough")
+    pytester.makepyfile(PROFILE_TEST)
+    pytester.runpytest_inprocess("-s", "-p", "no:cacheprovider").stdout.fnmatch_lines(["*PROFILE 300 False False*"])
+
+
+def test_profile_from_option_overrides_env(pytester, monkeypatch):
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "thorough")
+    pytester.makepyfile(PROFILE_TEST)
+    pytester.runpytest_inprocess("-s", "-p", "no:cacheprovider", "--hypothesis-profile=dev").stdout.fnmatch_lines(
+        ["*PROFILE 10 False False*"])
+
+
+def test_fixtures(pytester):
+    pytester.makepyfile("""
+        def test_f(small_dataset, small_net, torch_generator):
+            X, y = small_dataset
+            assert small_net.forward(X).shape == y.shape
+            assert torch_generator.initial_seed() == 0
+    """)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_dev_profile_saves_counterexample_in_rootdir(pytester):
+    pytester.makepyfile("""
+        from hypothesis import given, strategies as st
+        @given(st.integers())
+        def test_fails(x):
+            assert x < 10
+    """)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--hypothesis-profile=dev").assert_outcomes(failed=1)
+    db = pytester.path / ".hypothesis" / "examples"
+    assert db.is_dir() and any(p.is_file() for p in db.rglob("*"))
