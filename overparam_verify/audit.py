@@ -471,6 +471,16 @@ def key_figure(row: LemmaResult) -> str:
             parts.append(f"{_fmt(f['failures'])}/{_fmt(f['trials'])} fail")
         if f.get("min_width_held") is not None:
             parts.append(f"held from m={_fmt(f['min_width_held'])}")
+    ce = f.get("counterexample_wide_input")
+    if isinstance(ce, dict) and ce.get("failures"):
+        parts.insert(0, f"counterexample d={ce.get('d')}, m₁={ce.get('m_1')}: {ce['failures']}/{ce.get('trials')} fail, "
+                        f"slack {_fmt(ce.get('slack'))}; at d = 2m₁:")
+    if "ce_deriv_at_minus_50" in f:
+        parts.append(f"printed clause: cross-entropy ℓ'(−50) = {_fmt(f['ce_deriv_at_minus_50'])} (≠ 0); "
+                     f"intent holds: {f.get('intent_holds')}")
+    if "beta_star_min" in f:
+        parts.append(f"smallest β* {_fmt(f['beta_star_min'])} … {_fmt(f.get('beta_star_max'))}, "
+                     f"{_fmt(f.get('failures'))}/{_fmt(f.get('examples'))} fail")
     if "slope" in f:
         ci = f.get("ci")
         ci_s = f" [{_fmt(ci[0], '.2f')}, {_fmt(ci[1], '.2f')}]" if isinstance(ci, (list, tuple)) and len(ci) == 2 else ""
@@ -478,10 +488,13 @@ def key_figure(row: LemmaResult) -> str:
         if "theory_exponent" in f:
             s += f" vs {_fmt(f['theory_exponent'], '.3g')}"
         parts.append(s)
-        if "constant" in f:
-            parts.append(f"C {_fmt(f['constant'])}")
+        c = f.get("constant")
+        if isinstance(c, (list, tuple)) and len(c) == 2:
+            parts.append(f"C ∈ [{_fmt(c[0])}, {_fmt(c[1])}]")
+        elif c is not None:
+            parts.append(f"C {_fmt(c)}")
     for k in ("max_violation", "max_rel_error", "max_abs_error"):
-        if k in f:
+        if k in f and "ce_deriv_at_minus_50" not in f:
             parts.append(f"{k.replace('_', ' ')} {_fmt(f[k])}")
             break
     return ", ".join(parts) if parts else ""

@@ -87,3 +87,15 @@ def test_dev_profile_saves_counterexample_in_rootdir(pytester):
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "--hypothesis-profile=dev").assert_outcomes(failed=1)
     db = pytester.path / ".hypothesis" / "examples"
     assert db.is_dir() and any(p.is_file() for p in db.rglob("*"))
+
+
+def test_plugin_import_does_not_import_torch():
+    """pytest loads the plugin in every session of every project that installs the package:
+    importing it (and the package) must stay light — torch is imported inside fixtures only."""
+    import subprocess
+    import sys
+
+    code = ("import sys, overparam_verify, overparam_verify.pytest_plugin; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr

@@ -13,14 +13,19 @@ from __future__ import annotations
 import itertools
 import math
 from fractions import Fraction
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import torch
 
 from ..losses import get_loss
 from ..network import Network
-from ..training import Trace, TrainingDivergedError, train
+# ``training`` imports ``metrics`` (the spectral norm), so take the module object, not its names:
+# ``from .. import training`` succeeds while either module is still initializing.
+from .. import training as _training
 from ..theory import trajectory as tt
+
+if TYPE_CHECKING:
+    from ..training import Trace
 
 __all__ = [
     "total_grad_sq",
@@ -89,8 +94,8 @@ def breaks_descent(net: Network, X, y, lr: float, steps: int, criterion: str = "
     """Whether ``steps`` GD steps at step size ``lr`` break ``criterion`` (divergence breaks
     every criterion)."""
     try:
-        _, tr = train(net, X, y, loss=loss, lr=lr, steps=steps)
-    except TrainingDivergedError:
+        _, tr = _training.train(net, X, y, loss=loss, lr=lr, steps=steps)
+    except _training.TrainingDivergedError:
         return True
     return first_violation(tr, lr, criterion) is not None
 
@@ -152,7 +157,7 @@ def gd_path(net: Network, X, y, lr: float, steps: int, *, batch_size: int | None
     nets, batches = [net], []
     cur = net
     for k in range(int(steps)):
-        cur, _ = train(cur, X, y, loss=loss, lr=lr, steps=1, batch_size=batch_size, seed=seed + k,
+        cur, _ = _training.train(cur, X, y, loss=loss, lr=lr, steps=1, batch_size=batch_size, seed=seed + k,
                        trace=False)
         nets.append(cur)
         batches.append(None if batch_size is None or batch_size >= X.shape[0]
