@@ -112,7 +112,6 @@ def _audit(args, statements: Mapping | None) -> int:
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=True)
-    tasks: dict = {}
     state = {"overall": None}
 
     def on_start(plan):

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 PROFILE_ENV = "HYPOTHESIS_PROFILE"
+THOROUGH_ENV = "OV_THOROUGH"
 PROFILES = ("dev", "ci", "thorough")
+_ACTIVE: dict[str, str | None] = {"profile": None}  # the profile this plugin loaded last
 
 
 def example_database_path(root: str | os.PathLike | None = None) -> Path:
@@ -50,6 +52,34 @@ def register_profiles(root: str | os.PathLike | None = None, *, load: bool = Tru
             except Exception:
                 raise pytest.UsageError(f"{PROFILE_ENV}={name!r} is not a profile; choose one of {PROFILES}") from None
         settings.load_profile(name)
+        _ACTIVE["profile"] = name
+
+
+def active_profile() -> str | None:
+    """The Hypothesis profile loaded through this plugin (``--hypothesis-profile`` or
+    ``$HYPOTHESIS_PROFILE``), ``None`` before pytest configured it."""
+    return _ACTIVE["profile"]
+
+
+def thorough() -> bool:
+    """Whether the long sweeps are on: the ``thorough`` profile or ``OV_THOROUGH=1``."""
+    return active_profile() == "thorough" or bool(os.environ.get(THOROUGH_ENV))
+
+
+def sweep_profile() -> str:
+    """The catalogue sweep size property tests run: ``"quick"`` when :func:`thorough`, else ``"ci"``."""
+    return "quick" if thorough() else "ci"
+
+
+def at_most(k: int, *, thorough_factor: int = 5):
+    """A ``settings`` decorator for expensive properties: at most ``k`` examples (never more than
+    the active profile's ``max_examples``), ``thorough_factor`` times more when :func:`thorough`.
+    Call it at decoration time, after pytest has loaded the profile (i.e. in a test module)."""
+    from hypothesis import settings
+
+    if k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    return settings(max_examples=min(k * (thorough_factor if thorough() else 1), settings().max_examples))
 
 
 def pytest_configure(config):
@@ -69,6 +99,7 @@ def pytest_configure(config):
         from hypothesis import settings
 
         settings.load_profile(cli)
+        _ACTIVE["profile"] = cli
 
 
 def pytest_collection_modifyitems(config, items):

@@ -13,38 +13,25 @@ Hypothesis-drawn seeds.
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import overparam_verify as ov
 from overparam_verify.catalogue import init as ci
 from overparam_verify.metrics import init as mi
 from overparam_verify.metrics import setup as ms
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.strategies import seeds
 from overparam_verify.theory import init as ti
 from overparam_verify.theory import setup as ts
 
-try:  # the shared strategies (written concurrently); fall back to plain integers
-    from overparam_verify import strategies as _ovst
-
-    seeds = _ovst.seeds
-except Exception:  # pragma: no cover - until strategies.py exists
-    _ovst = None
-
-    def seeds():
-        return st.integers(0, 2**31 - 1)
+THOROUGH = thorough()
+SWEEP_PROFILE = sweep_profile()
 
 
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
-SWEEP_PROFILE = "quick" if THOROUGH else "ci"
-
-
-def _few(k: int):
-    """At most k examples (never more than the active profile's), more under ``thorough``."""
-    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+_few = at_most  # at most k examples, ×5 under the thorough profile
 
 
 def _sweep(cells_fn, run_fn, summarize_fn, seed: int, sweep: str | None = None):

@@ -10,53 +10,34 @@ exactly against brute force / dense computation on small cases.
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import overparam_verify as ov
+from overparam_verify import strategies as _ovst
 from overparam_verify.catalogue import init_backward as cb
 from overparam_verify.metrics import init_backward as mb
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.strategies import seeds
 from overparam_verify.theory import init_backward as tb
 
-try:  # the shared strategies (written concurrently); fall back to plain integers
-    from overparam_verify import strategies as _ovst
-
-    seeds = _ovst.seeds
-    _coeff = getattr(_ovst, "coefficient_vectors", None)
-except Exception:  # pragma: no cover - until strategies.py exists
-    _ovst = None
-    _coeff = None
-
-    def seeds():
-        return st.integers(0, 2**31 - 1)
+_coeff = _ovst.coefficient_vectors
 
 
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
-SWEEP_PROFILE = "quick" if THOROUGH else "ci"
+THOROUGH = thorough()
+SWEEP_PROFILE = sweep_profile()
 
 
-def _few(k: int):
-    """At most k examples (never more than the active profile's), more under ``thorough``."""
-    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+_few = at_most  # at most k examples, ×5 under the thorough profile
 
 
 def _coefficients(n: int):
-    """Coefficient vectors a ∈ Rⁿ: the strategies' ``coefficient_vectors(n)`` when available,
-    else one-hot, sparse, sign patterns and random floats."""
-    if _coeff is not None:
-        try:
-            return _coeff(n).map(lambda a: [float(v) for v in torch.as_tensor(a, dtype=torch.float64).reshape(-1)])
-        except Exception:  # pragma: no cover
-            pass
-    one_hot = st.integers(0, n - 1).map(lambda k: [1.0 if i == k else 0.0 for i in range(n)])
-    signs = st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n)
-    sparse = st.lists(st.sampled_from([-1.0, 0.0, 0.0, 0.0, 1.0, 0.5, -0.5]), min_size=n, max_size=n)
-    floats = st.lists(st.floats(-1, 1, allow_nan=False, allow_infinity=False), min_size=n, max_size=n)
-    return st.one_of(one_hot, signs, sparse, floats)
+    """Coefficient vectors a ∈ Rⁿ from the strategies' ``coefficient_vectors(n)`` (one-hot,
+    sparse, sign patterns aligned with labels, dense), as lists of floats."""
+    return _coeff(n).map(lambda a: [float(v) for v in torch.as_tensor(a, dtype=torch.float64).reshape(-1)])
 
 
 def _sweep(cells_fn, run_fn, summarize_fn, seed, **extra):

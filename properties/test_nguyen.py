@@ -10,28 +10,21 @@ the S statement fits the log-log slope across ≥ 4 widths. Bounds come from
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import overparam_verify as ov
 from overparam_verify.catalogue import nguyen as cn
 from overparam_verify.metrics import nguyen as mn
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.strategies import seeds
 from overparam_verify.theory import nguyen as tn
 
-try:  # the shared strategies (written concurrently); fall back to plain integers
-    from overparam_verify.strategies import seeds  # type: ignore
-except Exception:  # pragma: no cover
-
-    def seeds():
-        return st.integers(0, 2**31 - 1)
-
-
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
-SWEEP = "quick" if THOROUGH else "ci"
+THOROUGH = thorough()
+SWEEP = sweep_profile()
 RTOL = cn.RTOL
 
 
@@ -44,9 +37,7 @@ def _one_thread():
     torch.set_num_threads(old)
 
 
-def _few(k: int):
-    """At most k examples (never more than the active profile's), more under ``thorough``."""
-    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+_few = at_most  # at most k examples, ×5 under the thorough profile
 
 
 shapes = st.sampled_from([(5, 4, [6, 7, 2]), (4, 3, [5, 3, 8, 1]), (3, 5, [4, 6, 3, 5, 2])])

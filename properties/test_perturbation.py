@@ -11,34 +11,24 @@ The sweeps are the catalogue's own cells/run_cell/summarize, run on Hypothesis-d
 """
 from __future__ import annotations
 
-import math
-import os
-
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import overparam_verify as ov
+from overparam_verify import strategies as _ovst
 from overparam_verify.catalogue import perturbation as cp
 from overparam_verify.metrics import perturbation as mp
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.strategies import seeds
 from overparam_verify.theory import perturbation as tp
 
-try:  # the shared strategies (written concurrently); fall back to plain integers
-    from overparam_verify import strategies as _ovst
-
-    seeds = _ovst.seeds
-    _spectral = getattr(_ovst, "spectral_perturbations", None)
-except Exception:  # pragma: no cover - until strategies.py exists
-    _ovst = None
-    _spectral = None
-
-    def seeds():
-        return st.integers(0, 2**31 - 1)
+_spectral = _ovst.spectral_perturbations
 
 
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
-SWEEP_PROFILE = "quick" if THOROUGH else "ci"
+THOROUGH = thorough()
+SWEEP_PROFILE = sweep_profile()
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -51,9 +41,7 @@ def _one_intra_op_thread():
     torch.set_num_threads(k)
 
 
-def _few(k: int):
-    """At most k examples (never more than the active profile's), more under ``thorough``."""
-    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+_few = at_most  # at most k examples, ×5 under the thorough profile
 
 
 def _sweep(cells_fn, run_fn, summarize_fn, seed: int):
@@ -81,21 +69,15 @@ def _candidates(net, X, tau: float, seed: int) -> list[list[torch.Tensor]]:
 
 def _strategy_candidates(data, net, X, tau: float) -> list[list[torch.Tensor]]:
     """The strategies' adversarial kinds ``spectral_perturbations(weights, tau, kind="flip" /
-    "output")`` when ``overparam_verify.strategies`` exists (ZCZG nets: weights = row matrices);
-    an empty list otherwise. A strategy whose call signature differs is skipped, not guessed."""
-    if data is None or _spectral is None:
+    "output", X=X, net=net)`` (ZCZG nets: weights = row matrices); none without ``data``."""
+    if data is None:
         return []
     out = []
     for kind in ("flip", "output"):
-        for kw in ({"X": X}, {"x": X}, {}):
-            try:
-                strat = _spectral(net.weights, tau, kind=kind, **kw)
-            except TypeError:
-                continue
-            D = [torch.as_tensor(d, dtype=torch.float64) for d in data.draw(strat, label=f"strategies:{kind}")]
-            if len(D) == net.depth and all(d.shape == M.shape for d, M in zip(D, net.trainable_mats())):
-                out.append(D)
-            break
+        strat = _spectral(net.weights, tau, kind=kind, X=X, net=net)
+        D = [torch.as_tensor(d, dtype=torch.float64) for d in data.draw(strat, label=f"strategies:{kind}")]
+        assert len(D) == net.depth and all(d.shape == M.shape for d, M in zip(D, net.trainable_mats()))
+        out.append(D)
     return out
 
 

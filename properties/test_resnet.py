@@ -6,28 +6,20 @@ objective reaches ε training error. Bounds/regimes: ``overparam_verify.theory.r
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import overparam_verify as ov
 from overparam_verify.catalogue import resnet as cr
 from overparam_verify.metrics import resnet as mr
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.strategies import seeds
 from overparam_verify.theory import resnet as tr
 
-try:  # the shared strategies (written concurrently); fall back to plain integers
-    from overparam_verify.strategies import seeds  # type: ignore
-except Exception:  # pragma: no cover
-
-    def seeds():
-        return st.integers(0, 2**31 - 1)
-
-
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
-SWEEP = "quick" if THOROUGH else "ci"
+THOROUGH = thorough()
+SWEEP = sweep_profile()
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +31,7 @@ def _one_thread():
     torch.set_num_threads(old)
 
 
-def _few(k: int):
-    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+_few = at_most  # at most k examples, ×5 under the thorough profile
 
 
 @pytest.mark.lemma("AZLS-resnet")

@@ -11,37 +11,26 @@ counterexample and another checks the evident intent (x → +∞).
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import overparam_verify as ov
+from overparam_verify import strategies as _ovst
 from overparam_verify.catalogue import setup as cs
 from overparam_verify.losses import CLASSIFICATION_LOSSES, get_loss
 from overparam_verify.metrics import setup as ms
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.strategies import seeds
 from overparam_verify.theory import setup as ts
 
-try:  # the shared strategies (written concurrently); fall back to plain integers
-    from overparam_verify import strategies as _ovst
-
-    seeds = _ovst.seeds
-except Exception:  # pragma: no cover - until strategies.py exists
-    _ovst = None
-
-    def seeds():
-        return st.integers(0, 2**31 - 1)
+THOROUGH = thorough()
+SWEEP_PROFILE = sweep_profile()
 
 
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
-SWEEP_PROFILE = "quick" if THOROUGH else "ci"
-
-
-def _few(k: int):
-    """At most k examples (never more than the active profile's), more under ``thorough``."""
-    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+_few = at_most  # at most k examples, ×5 under the thorough profile
 
 
 def _shapes():
@@ -195,10 +184,8 @@ def test_all_pairs_separation(data):
 @_few(10)
 @given(data=st.data())
 def test_strategies_datasets_satisfy_assumptions(data):
-    """When ``overparam_verify.strategies`` exists: its ``separated_datasets`` (all-pairs and
-    label-aware) satisfy Assumptions 4.1/4.2/3.6 for the φ it reports."""
-    if _ovst is None or not hasattr(_ovst, "separated_datasets"):
-        pytest.skip("overparam_verify.strategies.separated_datasets not available yet")
+    """The strategies' ``separated_datasets`` (all-pairs and label-aware) satisfy Assumptions
+    4.1/4.2/3.6 for the φ it reports."""
     for label_aware in (False, True):
         ds = data.draw(_ovst.separated_datasets(label_aware=label_aware))
         X, y, phi = torch.as_tensor(ds.X, dtype=torch.float64), torch.as_tensor(ds.y), float(ds.phi)
@@ -228,9 +215,7 @@ def _shape_lists():
 @_few(10)
 @given(data=st.data())
 def test_strategies_network_shapes_satisfy_width_ratio(data):
-    """When ``overparam_verify.strategies`` exists: ``network_shapes()`` gives M ≤ 2m."""
-    if _ovst is None or not hasattr(_ovst, "network_shapes"):
-        pytest.skip("overparam_verify.strategies.network_shapes not available yet")
+    """The strategies' ``network_shapes()`` give M ≤ 2m."""
     s = data.draw(_ovst.network_shapes())
     widths = list(getattr(s, "widths", s[1] if isinstance(s, tuple) else s))
     assert ts.asm3_7_holds([int(w) for w in widths])

@@ -12,7 +12,6 @@ monotone decrease.
 from __future__ import annotations
 
 import math
-import os
 from fractions import Fraction
 
 import pytest
@@ -23,18 +22,12 @@ from hypothesis import strategies as st
 import overparam_verify as ov
 from overparam_verify.catalogue import trajectory as ct
 from overparam_verify.metrics import trajectory as mt
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.strategies import seeds
 from overparam_verify.theory import trajectory as tt
 
-try:  # the shared strategies (written concurrently); fall back to plain integers
-    from overparam_verify.strategies import seeds  # type: ignore
-except Exception:  # pragma: no cover - until strategies.py exists
-
-    def seeds():
-        return st.integers(0, 2**31 - 1)
-
-
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough" or bool(os.environ.get("OV_THOROUGH"))
-SWEEP = "quick" if THOROUGH else "ci"
+THOROUGH = thorough()
+SWEEP = sweep_profile()
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -48,9 +41,7 @@ def _one_intraop_thread():
     torch.set_num_threads(old)
 
 
-def _few(k: int):
-    """At most k examples (never more than the active profile's), more under ``thorough``."""
-    return settings(max_examples=min(k * (5 if THOROUGH else 1), settings().max_examples))
+_few = at_most  # at most k examples, ×5 under the thorough profile
 
 
 def _small_setup(seed: int, m: int, L: int = 2, n: int = 12):

@@ -19,7 +19,6 @@ import torch
 from hypothesis import given, strategies as st
 from scipy import stats as sps
 
-import overparam_verify as ov
 from overparam_verify import AZLSNet, DeepReLUNet, NguyenNet, ResidualNet
 
 F64 = torch.float64

@@ -99,3 +99,38 @@ def test_plugin_import_does_not_import_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+AT_MOST_TEST = """
+from hypothesis import given, strategies as st
+from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+CALLS = []
+@at_most(3)
+@given(st.integers())
+def test_few(x):
+    CALLS.append(x)
+def test_report():
+    print("AT_MOST", len(CALLS), thorough(), sweep_profile())
+"""
+
+
+@pytest.mark.parametrize(("option", "expected"), [
+    ("--hypothesis-profile=ci", "*AT_MOST 3 False ci*"),
+    ("--hypothesis-profile=dev", "*AT_MOST 3 False ci*"),
+    ("--hypothesis-profile=thorough", "*AT_MOST 15 True quick*"),
+])
+def test_at_most_scales_with_the_thorough_profile(pytester, monkeypatch, option, expected):
+    """``at_most(k)``: k examples (never more than the profile's), 5k under ``thorough`` — chosen
+    on the command line as well as through the environment."""
+    monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+    monkeypatch.delenv("OV_THOROUGH", raising=False)
+    pytester.makepyfile(AT_MOST_TEST)
+    pytester.runpytest_inprocess("-s", "-p", "no:cacheprovider", "-p", "no:randomly", option).stdout.fnmatch_lines(
+        [expected])
+
+
+def test_at_most_rejects_nonpositive():
+    from overparam_verify.pytest_plugin import at_most
+
+    with pytest.raises(ValueError, match="k must be a positive integer, got 0"):
+        at_most(0)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 from . import Judgement, register
 from .. import data as _data
@@ -24,6 +23,7 @@ from ..metrics import setup as ms
 from ..theory import init as ti
 from ..theory import setup as ts
 from ..theory.init_backward import slope_consistent
+from ._cells import check_profile as _profile, sub_seed as _sub_seed, single_thread as _single_thread, loglog_plot
 
 Results = list[tuple[dict, dict]]
 DELTA = 0.1  #: failure budget δ (Theorem 5.1 holds w.p. ≥ 1 − δ)
@@ -42,35 +42,6 @@ __all__ = [
 
 
 # ============================================================================ helpers
-def _profile(profile: str) -> str:
-    if profile not in ("ci", "quick", "full"):
-        raise ValueError(f"profile must be 'ci', 'quick' or 'full', got {profile!r}")
-    return profile
-
-
-def _sub_seed(seed: int, *parts: int) -> int:
-    h = int(seed) & 0x7FFFFFFF
-    for p in parts:
-        h = (h * 1000003 + int(p) * 7919 + 12345) & 0x7FFFFFFF
-    return h
-
-
-def _single_thread(fn):
-    """One intra-op thread per cell (small matrices; a shared machine's pool only slows them)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(params: dict) -> dict:
-        k = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(params)
-        finally:
-            torch.set_num_threads(k)
-
-    return wrapper
-
-
 def upper_quantile(values, delta: float = DELTA) -> float:
     """The empirical (1 − δ)-quantile over independent draws: the level a "w.p. ≥ 1 − δ" upper
     bound must clear (the max for fewer than 1/δ draws)."""
@@ -92,17 +63,7 @@ def _fit_fig(x, y, exponent: float, bound: str, direction: str) -> dict:
 
 
 def _plot(ax, x, y, exponent: float, xlabel: str, label: str) -> None:
-    pts = [(a, b) for a, b in zip(x, y) if b > 0]
-    x, y = [a for a, _ in pts], [b for _, b in pts]
-    ax.loglog(x, y, "o", label=label)
-    if len(set(x)) >= 3:
-        f = stats.loglog_fit(x, y)
-        xs = np.geomspace(min(x), max(x), 50)
-        ax.loglog(xs, f.constant * xs**f.slope, "-", label=f"fit slope {f.slope:.2f}")
-        c = max(b / a**exponent for a, b in zip(x, y))
-        ax.loglog(xs, c * xs**exponent, "--", label=f"theory slope {exponent:g}")
-    ax.set_xlabel(xlabel)
-    ax.legend(fontsize=7)
+    loglog_plot(ax, x, y, exponent, label=label, xlabel=xlabel)
 
 
 def _zczg(n: int, d: int, widths, seed: int, phi: float = 0.3):

@@ -18,6 +18,7 @@ from .. import stats
 from ..network import AZLSNet, DeepReLUNet
 from ..metrics import init_backward as mb
 from ..theory import init_backward as tb
+from ._cells import check_profile as _profile, sub_seed as _sub_seed, loglog_plot
 
 __all__ = [
     "a7_cells", "a7_run_cell", "a7_summarize",
@@ -30,20 +31,6 @@ __all__ = [
 ]
 
 Results = list[tuple[dict, dict]]
-
-
-def _profile(profile: str) -> str:
-    if profile not in ("ci", "quick", "full"):
-        raise ValueError(f"profile must be 'ci', 'quick' or 'full', got {profile!r}")
-    return profile
-
-
-def _sub_seed(seed: int, *parts: int) -> int:
-    """A deterministic child seed (the cells stay independent and reproducible)."""
-    h = int(seed) & 0x7FFFFFFF
-    for p in parts:
-        h = (h * 1000003 + int(p) * 7919 + 12345) & 0x7FFFFFFF
-    return h
 
 
 def _fit(x, y) -> stats.SlopeFit:
@@ -63,16 +50,7 @@ def _fit_fig(fit: stats.SlopeFit, exponent: float, bound: str, direction: str) -
 
 
 def _loglog_plot(ax, x, y, fit: stats.SlopeFit | None, exponent: float, label: str, xlabel: str) -> None:
-    import numpy as np
-
-    ax.loglog(x, y, "o", label=f"measured ({label})")
-    if fit is not None and len(x):
-        xs = np.geomspace(min(x), max(x), 50)
-        ax.loglog(xs, fit.constant * xs**fit.slope, "-", label=f"fit slope {fit.slope:.2f}")
-        c = max(yi / xi**exponent for xi, yi in zip(x, y))
-        ax.loglog(xs, c * xs**exponent, "--", label=f"theory slope {exponent:g}")
-    ax.set_xlabel(xlabel)
-    ax.legend(fontsize=7)
+    loglog_plot(ax, x, y, exponent, label=label, xlabel=xlabel, fit=fit)
 
 
 def _length_fit(results: Results) -> dict | None:

@@ -17,6 +17,7 @@ from .. import stats
 from ..network import NguyenNet
 from ..metrics import nguyen as mn
 from ..theory import nguyen as tn
+from ._cells import check_profile as _profile, sub_seed as _sub_seed, single_thread
 
 Results = list[tuple[dict, dict]]
 RTOL = 1e-9  #: rounding tolerance of the E statements (float64)
@@ -30,36 +31,6 @@ __all__ = [
     "beta_cells", "beta_run_cell", "beta_summarize",
     "lemma33_cells", "lemma33_run_cell", "lemma33_summarize", "lemma33_plot",
 ]
-
-
-def single_thread(fn):
-    """Run ``fn`` with one intra-op torch thread (restored afterwards): the matrices here are tiny,
-    and multi-threaded BLAS on a shared machine costs 10–100× the CPU time for nothing."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*a, **k):
-        old = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*a, **k)
-        finally:
-            torch.set_num_threads(old)
-
-    return wrapper
-
-
-def _profile(profile: str) -> str:
-    if profile not in ("ci", "quick", "full"):
-        raise ValueError(f"profile must be 'ci', 'quick' or 'full', got {profile!r}")
-    return profile
-
-
-def _sub_seed(seed: int, *parts: int) -> int:
-    h = int(seed) & 0x7FFFFFFF
-    for p in parts:
-        h = (h * 1000003 + int(p) * 7919 + 12345) & 0x7FFFFFFF
-    return h
 
 
 def setup(params: dict):

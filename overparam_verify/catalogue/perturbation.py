@@ -23,6 +23,7 @@ from .. import stats
 from ..network import AZLSNet, DeepReLUNet
 from ..metrics import perturbation as mp
 from ..theory import perturbation as tp
+from ._cells import check_profile as _profile, sub_seed as _sub_seed, single_thread as _single_thread, loglog_plot
 
 Results = list[tuple[dict, dict]]
 
@@ -45,37 +46,6 @@ DELTA = 0.1  #: failure budget δ for the W statements (Theorem 5.1 holds w.p. �
 
 
 # ============================================================================ helpers
-def _single_thread(fn):
-    """Run a cell on one intra-op thread (restored afterwards): the matrices here are small, and
-    on a shared machine torch's thread pool makes them up to 50× slower, not faster."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(params: dict) -> dict:
-        k = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(params)
-        finally:
-            torch.set_num_threads(k)
-
-    return wrapper
-
-
-def _profile(profile: str) -> str:
-    if profile not in ("ci", "quick", "full"):
-        raise ValueError(f"profile must be 'ci', 'quick' or 'full', got {profile!r}")
-    return profile
-
-
-def _sub_seed(seed: int, *parts: int) -> int:
-    """A deterministic child seed (the cells stay independent and reproducible)."""
-    h = int(seed) & 0x7FFFFFFF
-    for p in parts:
-        h = (h * 1000003 + int(p) * 7919 + 12345) & 0x7FFFFFFF
-    return h
-
-
 def _zczg(params: dict, seed: int):
     X, y = _data.separated_sphere(int(params["n"]), int(params["d"]), float(params["phi"]), seed=seed)
     net = DeepReLUNet.gaussian_init(int(params["d"]), [int(params["m"])] * int(params["L"]), seed=seed + 1)
@@ -113,17 +83,7 @@ def _fit_fig(fit, exponent: float, bound: str, direction: str) -> dict:
 
 
 def _loglog_plot(ax, x, y, exponent: float, label: str, xlabel: str) -> None:
-    import numpy as np
-
-    fit = _fit(x, y)
-    ax.loglog(x, y, "o", label=f"measured ({label})")
-    if fit is not None:
-        xs = np.geomspace(min(x), max(x), 50)
-        ax.loglog(xs, fit.constant * xs**fit.slope, "-", label=f"fit slope {fit.slope:.2f}")
-        c = max(yi / xi**exponent for xi, yi in zip(x, y) if yi > 0)
-        ax.loglog(xs, c * xs**exponent, "--", label=f"theory slope {exponent:g}")
-    ax.set_xlabel(xlabel)
-    ax.legend(fontsize=7)
+    loglog_plot(ax, x, y, exponent, label=label, xlabel=xlabel)
 
 
 def _w_summary(results: Results, key_fail: str = "failures", key_slack: str = "slack") -> tuple[dict, Any]:

@@ -4,27 +4,19 @@
 ε training error. See the package docstring for the protocol."""
 from __future__ import annotations
 
-import math
 
 from . import Judgement, register
-from .nguyen import single_thread
 from .. import data as _data
 from .. import stats
 from ..network import ResidualNet
 from ..metrics import resnet as mr
 from ..theory import resnet as tr_
+from ._cells import single_thread, sub_seed as _sub_seed
 
 Results = list[tuple[dict, dict]]
 RTOL = 1e-9
 
 __all__ = ["resnet_cells", "resnet_run_cell", "resnet_summarize", "resnet_plot", "resnet_setup"]
-
-
-def _sub_seed(seed: int, *parts: int) -> int:
-    h = int(seed) & 0x7FFFFFFF
-    for p in parts:
-        h = (h * 1000003 + int(p) * 7919 + 12345) & 0x7FFFFFFF
-    return h
 
 
 def resnet_setup(params: dict):

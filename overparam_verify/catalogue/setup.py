@@ -17,6 +17,7 @@ from ..losses import CLASSIFICATION_LOSSES, get_loss
 from ..network import DeepReLUNet
 from ..metrics import setup as ms
 from ..theory import setup as ts
+from ._cells import check_profile as _profile, sub_seed as _sub_seed
 
 Results = list[tuple[dict, dict]]
 DELTA = 0.1  #: failure budget δ of the W statement (the He-init moment tests)
@@ -34,19 +35,6 @@ __all__ = [
     "cemin_run_cell", "cemin_summarize",
     "cor44_cells", "cor44_run_cell", "cor44_summarize",
 ]
-
-
-def _profile(profile: str) -> str:
-    if profile not in ("ci", "quick", "full"):
-        raise ValueError(f"profile must be 'ci', 'quick' or 'full', got {profile!r}")
-    return profile
-
-
-def _sub_seed(seed: int, *parts: int) -> int:
-    h = int(seed) & 0x7FFFFFFF
-    for p in parts:
-        h = (h * 1000003 + int(p) * 7919 + 12345) & 0x7FFFFFFF
-    return h
 
 
 def _rel(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -25,6 +25,7 @@ from ..network import AZLSNet, DeepReLUNet
 from ..training import TrainingDivergedError, train
 from ..metrics import trajectory as mt
 from ..theory import trajectory as tt
+from ._cells import check_profile as _profile, loglog_plot
 
 Results = list[tuple[dict, dict]]
 DELTA = tt.THM44_DELTA
@@ -42,12 +43,6 @@ __all__ = [
     "ce_cells", "ce_run_cell", "ce_summarize",
     "setup",
 ]
-
-
-def _profile(p: str) -> str:
-    if p not in ("ci", "quick", "full"):
-        raise ValueError(f"profile must be 'ci', 'quick' or 'full', got {p!r}")
-    return p
 
 
 def _sub_seed(seed: int, *parts: int) -> int:
@@ -81,16 +76,7 @@ def _fit(x, y):
 
 
 def _loglog_plot(ax, x, y, exponent: float | None, label: str, xlabel: str) -> None:
-    fit = _fit(x, y)
-    ax.loglog(x, y, "o", label=f"measured ({label})")
-    if fit is not None:
-        xs = np.geomspace(min(x), max(x), 50)
-        ax.loglog(xs, fit.constant * xs**fit.slope, "-", label=f"fit slope {fit.slope:.2f}")
-        if exponent is not None:
-            c = max(yi / xi**exponent for xi, yi in zip(x, y) if yi > 0)
-            ax.loglog(xs, c * xs**exponent, "--", label=f"theory slope {exponent:g}")
-    ax.set_xlabel(xlabel)
-    ax.legend(fontsize=7)
+    loglog_plot(ax, x, y, exponent, label=label, xlabel=xlabel)
 
 
 def _median_by(results: Results, key: str, xkey: str = "m") -> tuple[list[float], list[float]]:

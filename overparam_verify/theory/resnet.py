@@ -11,7 +11,6 @@ bounded in depth and GD reaches ε training error.
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 __all__ = ["RESNET_DEPTH_EXPONENT", "resnet_default_scale", "resnet_forward_bound", "resnet_gd_regime"]
