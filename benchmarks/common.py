@@ -53,7 +53,7 @@ def plain_loop(model, v, X, y, steps: int, lr: float = LR) -> float:
         loss = torch.nn.functional.softplus(-y * out).mean()
         loss.backward()
         opt.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 def bare_gemms(net: ov.DeepReLUNet, X: torch.Tensor, steps: int) -> None:
