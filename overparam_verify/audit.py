@@ -474,7 +474,7 @@ def key_figure(row: LemmaResult) -> str:
     ce = f.get("counterexample_wide_input")
     if isinstance(ce, dict) and ce.get("failures"):
         parts.insert(0, f"counterexample d={ce.get('d')}, m₁={ce.get('m_1')}: {ce['failures']}/{ce.get('trials')} fail, "
-                        f"slack {_fmt(ce.get('slack'))}; at d = 2m₁:")
+                        f"slack {_fmt(ce.get('slack'))}; at d = 2m₁")
     if "ce_deriv_at_minus_50" in f:
         parts.append(f"printed clause: cross-entropy ℓ'(−50) = {_fmt(f['ce_deriv_at_minus_50'])} (≠ 0); "
                      f"intent holds: {f.get('intent_holds')}")
