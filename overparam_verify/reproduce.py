@@ -33,10 +33,10 @@ __all__ = ["ReproduceConfig", "QUICK", "FULL", "run", "plot_figures", "reproduce
 class ReproduceConfig:
     """Settings of the experiment (000 §6: L = 15, GD, cross-entropy, one fixed η)."""
 
-    widths: list[int] = field(default_factory=lambda: [32, 64, 128, 256, 512])
+    widths: list[int] = field(default_factory=lambda: [128, 256, 512, 1024])
     depth: int = 15
     steps: int = 1000
-    lr: float = 3e-3
+    lr: float = 1e-3
     data: str = "digits"
     data_path: str | None = None
     max_samples: int | None = None
@@ -71,9 +71,9 @@ class ReproduceConfig:
 
 
 #: --quick: < 5 min on 2 shared CPU cores
-QUICK = dict(widths=[16, 32, 64, 128], steps=300, record_every=10, lr=3e-3, dtype="float32")
+QUICK = dict(widths=[128, 256, 512, 1024], steps=300, record_every=10, lr=1e-3, dtype="float32")
 #: the default (no --quick)
-FULL = dict(widths=[32, 64, 128, 256, 512], steps=2000, record_every=20, lr=3e-3, dtype="float64")
+FULL = dict(widths=[128, 256, 512, 1024, 2048], steps=1000, record_every=20, lr=1e-3, dtype="float32")
 
 
 def run(cfg: ReproduceConfig, *, progress=None) -> dict:

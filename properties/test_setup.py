@@ -261,7 +261,8 @@ def test_assumption_3_1_printed_clause_counterexample_cross_entropy():
 
 @pytest.mark.lemma("ZCZG-loss.3.1")
 @pytest.mark.xfail(strict=True, reason="finding: 003 Assumption 3.1 as printed requires ℓ'(x) → 0 as "
-                   "x → −∞; cross-entropy has ℓ'(x) → −1 (the audit reports 'violated')")
+                   "x → −∞; it fails for every loss here (cross-entropy: ℓ' → −1; the audit "
+                   "reports 'violated')")
 @pytest.mark.parametrize("loss", CLASSIFICATION_LOSSES)
 def test_assumption_3_1_printed_clause(loss):
     """The printed clause itself, asserted as stated: |ℓ'(x)| → 0 as x → −∞ (checked at x = −50).
