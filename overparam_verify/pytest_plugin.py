@@ -72,14 +72,41 @@ def sweep_profile() -> str:
 
 
 def at_most(k: int, *, thorough_factor: int = 5):
-    """A ``settings`` decorator for expensive properties: at most ``k`` examples (never more than
-    the active profile's ``max_examples``), ``thorough_factor`` times more when :func:`thorough`.
-    Call it at decoration time, after pytest has loaded the profile (i.e. in a test module)."""
+    """Decorator for expensive statistical properties (above or below ``@given``): at most ``k``
+    examples (never more than the active profile's ``max_examples``), ``thorough_factor`` times
+    more when :func:`thorough`; and each example runs inside
+    ``overparam_verify.stats.family(n)``, n the number of examples, so that the test's
+    binomial checks and slope intervals together keep a false-alarm rate ≤ alpha however many
+    examples a profile runs (Bonferroni). Call it at decoration time, after pytest has loaded
+    the profile (i.e. in a test module)."""
+    import functools
+
     from hypothesis import settings
 
-    if k < 1:
+    if isinstance(k, bool) or int(k) != k or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
-    return settings(max_examples=min(k * (thorough_factor if thorough() else 1), settings().max_examples))
+    n = min(int(k) * (thorough_factor if thorough() else 1), settings().max_examples)
+
+    def in_family(inner):
+        @functools.wraps(inner)
+        def wrapper(*args, **kwargs):
+            from overparam_verify import stats
+
+            with stats.family(n):
+                return inner(*args, **kwargs)
+
+        return wrapper
+
+    def decorate(test):
+        if not callable(test):
+            raise TypeError(f"at_most() decorates a test function, got {test!r}")
+        if hasattr(test, "hypothesis"):  # above @given: wrap the inner test (Hypothesis's hook)
+            test = settings(max_examples=n)(test)
+            test.hypothesis.inner_test = in_family(test.hypothesis.inner_test)
+            return test
+        return settings(max_examples=n)(in_family(test))  # below @given: wrap the function itself
+
+    return decorate
 
 
 def pytest_configure(config):

@@ -31,7 +31,7 @@ THOROUGH = thorough()
 SWEEP_PROFILE = sweep_profile()
 
 
-_few = at_most  # at most k examples, ×5 under the thorough profile
+_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 
 def _sweep(cells_fn, run_fn, summarize_fn, seed: int, sweep: str | None = None):

@@ -37,7 +37,7 @@ def _one_thread():
     torch.set_num_threads(old)
 
 
-_few = at_most  # at most k examples, ×5 under the thorough profile
+_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 
 shapes = st.sampled_from([(5, 4, [6, 7, 2]), (4, 3, [5, 3, 8, 1]), (3, 5, [4, 6, 3, 5, 2])])

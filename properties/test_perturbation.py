@@ -41,7 +41,7 @@ def _one_intra_op_thread():
     torch.set_num_threads(k)
 
 
-_few = at_most  # at most k examples, ×5 under the thorough profile
+_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 
 def _sweep(cells_fn, run_fn, summarize_fn, seed: int):

@@ -31,7 +31,7 @@ def _one_thread():
     torch.set_num_threads(old)
 
 
-_few = at_most  # at most k examples, ×5 under the thorough profile
+_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 
 @pytest.mark.lemma("AZLS-resnet")

@@ -41,7 +41,7 @@ def _one_intraop_thread():
     torch.set_num_threads(old)
 
 
-_few = at_most  # at most k examples, ×5 under the thorough profile
+_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 
 def _small_setup(seed: int, m: int, L: int = 2, n: int = 12):

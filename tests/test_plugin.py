@@ -4,6 +4,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
+# imported here so that pytester's in-process runs find numpy (via stats) already loaded: they
+# restore sys.modules afterwards, and numpy's C extension cannot be loaded twice in one process
+import overparam_verify.stats  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 
@@ -104,24 +108,32 @@ def test_plugin_import_does_not_import_torch():
 AT_MOST_TEST = """
 from hypothesis import given, strategies as st
 from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify import stats
 CALLS = []
 @at_most(3)
 @given(st.integers())
 def test_few(x):
-    CALLS.append(x)
+    CALLS.append(stats.family_size())
+BELOW = []
+@given(st.integers())
+@at_most(3)
+def test_few_below(x):
+    BELOW.append(stats.family_size())
 def test_report():
-    print("AT_MOST", len(CALLS), thorough(), sweep_profile())
+    assert BELOW == CALLS
+    print("AT_MOST", len(CALLS), thorough(), sweep_profile(), "FAMILY", set(CALLS), stats.family_size())
 """
 
 
 @pytest.mark.parametrize(("option", "expected"), [
-    ("--hypothesis-profile=ci", "*AT_MOST 3 False ci*"),
-    ("--hypothesis-profile=dev", "*AT_MOST 3 False ci*"),
-    ("--hypothesis-profile=thorough", "*AT_MOST 15 True quick*"),
+    ("--hypothesis-profile=ci", "*AT_MOST 3 False ci FAMILY {3} 1*"),
+    ("--hypothesis-profile=dev", "*AT_MOST 3 False ci FAMILY {3} 1*"),
+    ("--hypothesis-profile=thorough", "*AT_MOST 15 True quick FAMILY {15} 1*"),
 ])
 def test_at_most_scales_with_the_thorough_profile(pytester, monkeypatch, option, expected):
     """``at_most(k)``: k examples (never more than the profile's), 5k under ``thorough`` — chosen
-    on the command line as well as through the environment."""
+    on the command line as well as through the environment — each run inside a Bonferroni
+    family of that size, which ends with the test."""
     monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
     monkeypatch.delenv("OV_THOROUGH", raising=False)
     pytester.makepyfile(AT_MOST_TEST)
@@ -134,3 +146,5 @@ def test_at_most_rejects_nonpositive():
 
     with pytest.raises(ValueError, match="k must be a positive integer, got 0"):
         at_most(0)
+    with pytest.raises(TypeError, match="decorates a test function"):
+        at_most(2)(3)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 from scipy import stats as sps
 
+from overparam_verify import stats
 from overparam_verify.stats import binomial_check, bootstrap_ci, loglog_fit
 
 
@@ -144,3 +145,31 @@ def test_bootstrap_ci_seeded_and_covers_mean():
     assert a[1] - a[0] == pytest.approx(2 * 1.96 / 20, rel=0.25)
     with pytest.raises(ValueError, match="at least 2"):
         bootstrap_ci([1.0])
+
+
+def test_family_divides_alpha_and_nests():
+    """Inside family(k) every check runs at alpha/k (Bonferroni); families nest; the level
+    returns to alpha afterwards."""
+    x = [1.0, 2.0, 4.0, 8.0, 16.0]
+    y = [1.0, 2.2, 3.9, 8.5, 15.0]
+    plain = stats.loglog_fit(x, y)
+    assert stats.family_size() == 1
+    with stats.family(5):
+        assert stats.family_size() == 5
+        wide = stats.loglog_fit(x, y)
+        assert stats.binomial_check(1, 10, 0.1).alpha == pytest.approx(0.01 / 5)
+        with stats.family(2):
+            assert stats.family_size() == 10
+            nested = stats.loglog_fit(x, y, alpha=0.1)
+    assert stats.family_size() == 1
+    assert nested.ci == pytest.approx(stats.loglog_fit(x, y, alpha=0.01).ci)
+    assert wide.slope == plain.slope
+    assert wide.ci[0] < plain.ci[0] and wide.ci[1] > plain.ci[1]
+    assert stats.loglog_fit(x, y, alpha=0.01).ci == pytest.approx(wide.ci)
+
+
+@pytest.mark.parametrize("k", [0, -1, 1.5, True])
+def test_family_rejects_bad_size(k):
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        with stats.family(k):
+            pass
