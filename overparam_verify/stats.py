@@ -144,9 +144,14 @@ class SlopeFit:
         return asdict(self)
 
 
-def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05) -> SlopeFit:
+def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05, familywise: bool = True) -> SlopeFit:
     """Least-squares line through ``(log x, log y)`` with a t confidence interval on the slope
-    (level 1 − alpha, or 1 − alpha/k inside ``family(k)``).
+    (level 1 − alpha, or 1 − alpha/k inside ``family(k)`` unless ``familywise=False``).
+
+    The Bonferroni correction protects *bound* checks (a false "violated" when the bound holds).
+    A check that needs a trend to be *detected* (e.g. "the loss falls with m": CI below 0) asks
+    for significance, which a wider interval would make harder: such checks fit with
+    ``familywise=False`` and keep the per-example level 1 − alpha.
 
     Needs at least 3 points with finite positive x and y, not all x equal, and alpha in (0, 1);
     ``ValueError`` otherwise. With exactly collinear points the interval has zero width.
@@ -172,7 +177,8 @@ def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05) -
     slope = float(np.sum((lx - lx.mean()) * (ly - ly.mean())) / sxx)
     intercept = float(ly.mean() - slope * lx.mean())
     dof = x.size - 2
-    alpha = alpha / family_size()  # Bonferroni inside family(k)
+    if familywise:
+        alpha = alpha / family_size()  # Bonferroni inside family(k)
     t = stats.t.ppf(1 - alpha / 2, dof)
     resid = ly - (intercept + slope * lx)
     sse = float(np.sum(resid**2))

@@ -64,7 +64,7 @@ def test_gd_reaches_eps(seed, L):
     """GD on Σ_i ½‖B h_{i,L} − y*_i‖² from τ = 1/L init reaches F ≤ ε (theory.resnet regime)."""
     reg = tr.resnet_gd_regime(L, 32)
     X, Y, net = cr.resnet_setup({"n": 8, "d": 6, "m": 32, "d_out": 2, "L": L, "seed": seed})
-    loss = mr.resnet_gd(net, X, Y, lr=reg["lr"], steps=reg["steps"])
+    loss = mr.resnet_gd(net, X, Y, lr=reg["lr"], steps=reg["steps"], eps=reg["eps"], max_steps=reg["max_steps"])
     assert float(loss.min()) <= reg["eps"], (float(loss[0]), float(loss.min()))
 
 

@@ -173,3 +173,13 @@ def test_family_rejects_bad_size(k):
     with pytest.raises(ValueError, match="k must be a positive integer"):
         with stats.family(k):
             pass
+
+
+def test_familywise_false_keeps_the_per_example_level():
+    """Detection checks (a trend that must be significant) opt out of the Bonferroni widening."""
+    x = [1.0, 2.0, 4.0, 8.0, 16.0]
+    y = [1.0, 0.7, 0.45, 0.36, 0.2]
+    plain = stats.loglog_fit(x, y)
+    with stats.family(10):
+        assert stats.loglog_fit(x, y, familywise=False).ci == plain.ci
+        assert stats.loglog_fit(x, y).ci != plain.ci

@@ -50,8 +50,8 @@ def resnet_run_cell(params: dict) -> dict:
            "bound_ratio": bound_ratio}
     if params.get("train"):
         reg = tr_.resnet_gd_regime(int(params["L"]), int(params["m"]))
-        loss = mr.resnet_gd(net, X, Y, lr=reg["lr"], steps=reg["steps"])
-        out.update(loss0=float(loss[0]), lossT=float(loss[-1]), eps=reg["eps"], steps=reg["steps"],
+        loss = mr.resnet_gd(net, X, Y, lr=reg["lr"], steps=reg["steps"], eps=reg["eps"], max_steps=reg["max_steps"])
+        out.update(loss0=float(loss[0]), lossT=float(loss[-1]), eps=reg["eps"], steps=len(loss) - 1,
                    reached=bool(float(loss.min()) <= reg["eps"]))
     return out
 

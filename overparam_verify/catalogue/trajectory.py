@@ -440,7 +440,9 @@ def _s_summary(results: Results, key: str, exponent: float, what: str, *, need_f
     fit = _fit(xs, ys)
     if fit is None:
         return Judgement("inconclusive", {"points": len(xs)}, "fewer than 3 widths")
-    falling = fit.ci[1] < 0
+    # the falling trend must be *detected*: per-example level, no Bonferroni widening (which
+    # would make detection harder, not the check more careful); the bound uses the family level
+    falling = stats.loglog_fit(xs, ys, familywise=False).ci[1] < 0
     consistent = fit.consistent_with(exponent, upper_bound=True)
     monotone = all(b < a for a, b in zip(ys, ys[1:]))
     figs = {"slope": fit.slope, "ci": list(fit.ci), "theory_exponent": exponent, "constant": fit.constant,
