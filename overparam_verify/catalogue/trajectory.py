@@ -94,7 +94,9 @@ def descent_cells(profile: str, seed: int = 0) -> list[dict]:
     monotonicity frontier η*(m) by bisection (``frontier_steps`` steps) — widths ≥ 4 geometric."""
     p = _profile(profile)
     widths = {"ci": [32, 64, 128, 256], "quick": [32, 64, 128, 256], "full": [32, 64, 128, 256, 512, 1024, 2048]}[p]
-    reps = {"ci": 1, "quick": 2, "full": 8}[p]
+    # ≥ 2 draws per width: the frontier slope is fitted on every draw (not on one draw per width,
+    # whose 4-point fit had 2 degrees of freedom and, by chance, over-narrow intervals)
+    reps = {"ci": 2, "quick": 3, "full": 8}[p]
     Ls = {"ci": [2], "quick": [2], "full": [1, 2, 3]}[p]
     steps = {"ci": 20, "quick": 30, "full": 100}[p]
     iters = {"ci": 7, "quick": 8, "full": 12}[p]
@@ -132,8 +134,9 @@ def descent_summarize(results: Results) -> Judgement:
     for L in sorted({p["L"] for p, _ in results}):
         sub = [(p, r) for p, r in results if p["L"] == L]
         xs, ys = _median_by(sub, "frontier")
-        figs[f"frontier_L{L}"] = dict(zip([int(x) for x in xs], ys))
-        fit = _fit(xs, ys)
+        figs[f"frontier_L{L}"] = dict(zip([int(x) for x in xs], ys))  # medians, for the report
+        pts = [(p["m"], r["frontier"]) for p, r in sub if r["frontier"] > 0 and math.isfinite(r["frontier"])]
+        fit = _fit([a for a, _ in pts], [b for _, b in pts])  # every draw
         if fit is not None:
             ok = fit.ci[1] >= tt.DESCENT_FRONTIER_EXPONENT  # not significantly faster than m^{-1}
             figs[f"frontier_slope_L{L}"] = fit.slope
