@@ -28,15 +28,6 @@ SWEEP = sweep_profile()
 RTOL = cn.RTOL
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny matrices: one intra-op thread (multi-threaded BLAS on a shared machine costs 10–100×)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 _few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 

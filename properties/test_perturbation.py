@@ -31,16 +31,6 @@ THOROUGH = thorough()
 SWEEP_PROFILE = sweep_profile()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_intra_op_thread():
-    """The matrices here are small: on a shared machine torch's thread pool makes them many
-    times slower, not faster. One thread for this module, restored afterwards."""
-    k = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(k)
-
-
 _few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 

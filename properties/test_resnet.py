@@ -7,7 +7,6 @@ objective reaches ε training error. Bounds/regimes: ``overparam_verify.theory.r
 from __future__ import annotations
 
 import pytest
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,15 +19,6 @@ from overparam_verify.theory import resnet as tr
 
 THOROUGH = thorough()
 SWEEP = sweep_profile()
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny matrices: one intra-op thread (multi-threaded BLAS on a shared machine costs 10–100×)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 _few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family

@@ -30,17 +30,6 @@ THOROUGH = thorough()
 SWEEP = sweep_profile()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_intraop_thread():
-    """These nets are small (m ≤ 512, n = 12): one intra-op thread is fastest, and on a shared,
-    loaded machine torch's default thread pool oversubscribes the cores (a 20 s file took > 10 min
-    with 2 threads under load). Restored after the module."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 _few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
 
 

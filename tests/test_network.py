@@ -20,6 +20,7 @@ from hypothesis import given, strategies as st
 from scipy import stats as sps
 
 from overparam_verify import AZLSNet, DeepReLUNet, NguyenNet, ResidualNet
+from oracles import ell  # tests/oracles.py: the papers' own definitions
 
 F64 = torch.float64
 CLASSIFICATION = ["logistic", "hinge", "squared_hinge", "exponential"]
@@ -28,17 +29,6 @@ seeds = st.integers(0, 2**32 - 1)
 
 # ----------------------------------------------------------------------------- oracles
 # The papers' definitions, written out directly (column convention where the paper uses it).
-def ell(name: str, x: torch.Tensor) -> torch.Tensor:
-    """ℓ(x) of 003 (below Assumption 3.2)."""
-    if name == "logistic":
-        return torch.log1p(torch.exp(-x))
-    if name == "hinge":
-        return torch.relu(1 - x)
-    if name == "squared_hinge":
-        return torch.relu(1 - x) ** 2
-    if name == "exponential":
-        return torch.exp(-x)
-    raise AssertionError(name)
 
 
 def zczg_out(Ws, v, X):

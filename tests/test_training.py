@@ -29,6 +29,7 @@ import torch
 import overparam_verify as ov
 from overparam_verify import AZLSNet, DeepReLUNet, NguyenNet, ResidualNet, TrainingDivergedError
 from overparam_verify.data import random_targets, separated_sphere
+from oracles import ell  # tests/oracles.py: the papers' own definitions
 
 F64, F32 = torch.float64, torch.float32
 CLASSIFICATION = ["logistic", "hinge", "squared_hinge", "exponential"]
@@ -36,17 +37,6 @@ N, D = 8, 4
 
 
 # ----------------------------------------------------------------------------- oracles
-def ell(name: str, x: torch.Tensor) -> torch.Tensor:
-    """ℓ(x) of 003 (below Assumption 3.2), written out."""
-    if name == "logistic":
-        return torch.log1p(torch.exp(-x))
-    if name == "hinge":
-        return torch.relu(1 - x)
-    if name == "squared_hinge":
-        return torch.relu(1 - x) ** 2
-    if name == "exponential":
-        return torch.exp(-x)
-    raise AssertionError(name)
 
 
 def oracle_forward(net, ws, X):
