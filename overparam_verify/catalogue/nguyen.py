@@ -207,6 +207,20 @@ def thm22_cells(profile: str, seed: int = 0) -> list[dict]:
     return cells
 
 
+#: above this condition number of F_{L−1} the measured α₀ = σ_min(F_{L−1}) is 0 up to rounding
+#: (float64 SVD: ~1e-16·κ relative): no β can be certified, Theorem 2.2's hypothesis (7) fails
+KAPPA_MAX = 1e8
+
+
+def features_condition(net: NguyenNet, X: torch.Tensor) -> float:
+    """κ(F_{L−1}) = σ_max/σ_N of the last hidden features (∞ when rank-deficient or n_{L−1} < N);
+    invariant under Section 3.1's scaling by β (ReLU is positively homogeneous)."""
+    N = X.shape[0]
+    F = mn.ng_features(net.weights, X)[-2]
+    sv = torch.linalg.svdvals(F)
+    return float(sv[0] / sv[N - 1]) if F.shape[-1] >= N and float(sv[N - 1]) > 0 else math.inf
+
+
 @single_thread
 def thm22_run_cell(params: dict) -> dict:
     """001 Theorem 2.2: measure the certificate (α₀, λ̄_l, (7)–(9), η_max of (10)) at θ₀; when it
@@ -219,7 +233,7 @@ def thm22_run_cell(params: dict) -> dict:
         net, beta, bstar = mn.ng_sec31_net(X, Y, widths, seed=int(params["seed"]) + 1,
                                            beta_factor=float(params["beta_factor"]))
         cert = mn.ng_measure_certificate(net, X, Y, [1.0] * len(widths))
-        out.update(beta=beta, beta_star=bstar)
+        out.update(beta=beta, beta_star=bstar, kappa=features_condition(net, X))
     elif params["mode"] == "printed9":
         base = NguyenNet.lecun_init(n0, widths, last_layer="zero", seed=int(params["seed"]) + 1)
         W = base.weights
@@ -305,10 +319,9 @@ def beta_run_cell(params: dict) -> dict:
     N, n0, widths = int(params["N"]), int(params["n0"]), list(params["widths"])
     X, Y = mn.ng_data(N, n0, widths[-1], seed=int(params["seed"]))
     base, _, _ = mn.ng_sec31_net(X, Y, widths, seed=int(params["seed"]) + 1, beta_factor=1.0)
-    sv = torch.linalg.svdvals(mn.ng_features(base.weights, X)[-2])
-    kappa = float(sv[0] / sv[N - 1]) if widths[-2] >= N and float(sv[N - 1]) > 0 else math.inf
+    kappa = features_condition(base, X)
     # relative margin in β: rounding of the measured α₀ is ~ ε·κ(F_{L−1}) relative (dense SVD)
-    if not kappa <= 1e8:  # α₀ is 0 up to rounding: no β certifies (F_{L−1} rank-deficient)
+    if not kappa <= KAPPA_MAX:  # α₀ is 0 up to rounding: no β certifies (F_{L−1} rank-deficient)
         return {"beta_star": math.inf, "degenerate": True, "kappa": kappa, "L": len(widths), "N": N}
     eps = max(1e-6, 1e-12 * kappa)
     net_hi, _, bstar = mn.ng_sec31_net(X, Y, widths, seed=int(params["seed"]) + 1, beta_factor=1 + eps)
