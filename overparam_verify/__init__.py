@@ -15,14 +15,8 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-# name -> (submodule, attribute or None for the submodule itself)
-_EXPORTS: dict[str, tuple[str, str | None]] = {
-    "data": ("data", None),
-    "losses": ("losses", None),
-    "metrics": ("metrics", None),
-    "theory": ("theory", None),
-    "stats": ("stats", None),
-    "strategies": ("strategies", None),
+# public name -> (submodule, attribute); submodules themselves resolve through _SUBMODULES
+_EXPORTS: dict[str, tuple[str, str]] = {
     "LOSSES": ("losses", "LOSSES"),
     "Loss": ("losses", "Loss"),
     "get_loss": ("losses", "get_loss"),
@@ -43,18 +37,17 @@ _SUBMODULES = frozenset({
     "pytest_plugin", "report", "reproduce", "stats", "strategies", "theory", "training",
 })
 
-__all__ = [n for n in _EXPORTS if n not in ("theory", "stats", "strategies")]
+__all__ = ["data", "losses", "metrics", *_EXPORTS]
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
         mod, attr = _EXPORTS[name]
+        value = getattr(importlib.import_module(f".{mod}", __name__), attr)
     elif name in _SUBMODULES:  # ov.training, ov.network, ov.audit, ...: as after an eager import
-        mod, attr = name, None
+        value = importlib.import_module(f".{name}", __name__)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f".{mod}", __name__)
-    value = module if attr is None else getattr(module, attr)
     globals()[name] = value  # cache: later lookups skip __getattr__
     return value
 

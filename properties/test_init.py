@@ -22,12 +22,11 @@ import overparam_verify as ov
 from overparam_verify.catalogue import init as ci
 from overparam_verify.metrics import init as mi
 from overparam_verify.metrics import setup as ms
-from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import init as ti
 from overparam_verify.theory import setup as ts
 
-THOROUGH = thorough()
 SWEEP_PROFILE = sweep_profile()
 
 

@@ -20,14 +20,13 @@ import overparam_verify as ov
 from overparam_verify import strategies as _ovst
 from overparam_verify.catalogue import init_backward as cb
 from overparam_verify.metrics import init_backward as mb
-from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import init_backward as tb
 
 _coeff = _ovst.coefficient_vectors
 
 
-THOROUGH = thorough()
 SWEEP_PROFILE = sweep_profile()
 
 

@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 import overparam_verify as ov
 from overparam_verify.catalogue import nguyen as cn
 from overparam_verify.metrics import nguyen as mn
-from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import nguyen as tn
 
-THOROUGH = thorough()
 SWEEP = sweep_profile()
 RTOL = cn.RTOL
 

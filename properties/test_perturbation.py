@@ -20,14 +20,13 @@ import overparam_verify as ov
 from overparam_verify import strategies as _ovst
 from overparam_verify.catalogue import perturbation as cp
 from overparam_verify.metrics import perturbation as mp
-from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import perturbation as tp
 
 _spectral = _ovst.spectral_perturbations
 
 
-THOROUGH = thorough()
 SWEEP_PROFILE = sweep_profile()
 
 

@@ -13,11 +13,10 @@ from hypothesis import strategies as st
 import overparam_verify as ov
 from overparam_verify.catalogue import resnet as cr
 from overparam_verify.metrics import resnet as mr
-from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import resnet as tr
 
-THOROUGH = thorough()
 SWEEP = sweep_profile()
 
 

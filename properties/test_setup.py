@@ -22,11 +22,10 @@ from overparam_verify import strategies as _ovst
 from overparam_verify.catalogue import setup as cs
 from overparam_verify.losses import CLASSIFICATION_LOSSES, get_loss
 from overparam_verify.metrics import setup as ms
-from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import setup as ts
 
-THOROUGH = thorough()
 SWEEP_PROFILE = sweep_profile()
 
 

@@ -22,11 +22,10 @@ from hypothesis import strategies as st
 import overparam_verify as ov
 from overparam_verify.catalogue import trajectory as ct
 from overparam_verify.metrics import trajectory as mt
-from overparam_verify.pytest_plugin import at_most, sweep_profile, thorough
+from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import trajectory as tt
 
-THOROUGH = thorough()
 SWEEP = sweep_profile()
 
 

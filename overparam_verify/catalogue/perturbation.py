@@ -23,7 +23,7 @@ from .. import stats
 from ..network import AZLSNet, DeepReLUNet
 from ..metrics import perturbation as mp
 from ..theory import perturbation as tp
-from ._cells import check_profile as _profile, sub_seed as _sub_seed, single_thread as _single_thread, loglog_plot
+from ._cells import check_profile as _profile, sub_seed as _sub_seed, single_thread as _single_thread, loglog_plot, loglog_fit_or_none as _fit
 
 Results = list[tuple[dict, dict]]
 
@@ -64,13 +64,6 @@ def _thm51_i(net, X) -> bool:
     Wn = [float(torch.linalg.matrix_norm(W, ord=2)) for W in net.weights]
     xn = [float(x.norm(dim=-1).max()) for x in net.forward_trace(X).outputs]
     return tp.zczg_5_1_i_holds(Wn, xn)
-
-
-def _fit(x, y):
-    pts = [(a, b) for a, b in zip(x, y) if b > 0 and math.isfinite(b)]
-    if len({a for a, _ in pts}) < 3:
-        return None
-    return stats.loglog_fit([a for a, _ in pts], [b for _, b in pts])
 
 
 def _fit_fig(fit, exponent: float, bound: str, direction: str) -> dict:

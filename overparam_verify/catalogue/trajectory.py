@@ -508,14 +508,10 @@ def azls1_run_cell(params: dict) -> dict:
     # GD in chunks of ``steps`` until the smallest fraction is reached (a slow draw — rate 0.015
     # per step — needs ≈ 2300 steps for 10⁻¹⁵), at most ``max_steps``: the statement is about the
     # rate, not about a step budget chosen here.
-    max_steps = int(params.get("max_steps", 8 * params["steps"]))
-    F: list[float] = []
-    while True:
-        net, tr = train(net, X, Y, loss="square", lr=eta, steps=params["steps"], trace=False)
-        F += tr.loss.tolist()[1 if F else 0:]
-        T = mt.steps_to_fraction(F, AZLS_FRACTIONS)
-        if T[-1] is not None or len(F) - 1 >= max_steps:
-            break
+    F = mt.train_until(net, X, Y, loss="square", lr=eta, steps=params["steps"],
+                       max_steps=int(params.get("max_steps", 8 * params["steps"])),
+                       done=lambda F: mt.steps_to_fraction(F, AZLS_FRACTIONS[-1:])[0] is not None)
+    T = mt.steps_to_fraction(F, AZLS_FRACTIONS)
     t = np.arange(len(F))
     keep = np.array(F) > 1e-25
     rate = float(np.polyfit(t[keep], np.log(np.array(F)[keep]), 1)[0])

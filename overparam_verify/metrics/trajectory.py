@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..training import Trace
 
 __all__ = [
+    "train_until",
     "total_grad_sq",
     "descent_gaps",
     "descent_tolerance",
@@ -47,6 +48,22 @@ __all__ = [
 ]
 
 _EPS = torch.finfo(torch.float64).eps
+
+
+def train_until(net: Network, X: torch.Tensor, y: torch.Tensor, *, loss: str, lr: float, steps: int,
+                max_steps: int, done) -> list[float]:
+    """GD through the engine (``trace=False``) in chunks of ``steps`` until ``done(losses)`` is
+    true or ``max_steps`` steps are done; returns the loss at every iterate (chunks joined at their
+    shared iterate). For statements whose iteration count has hidden constants (AZLS Theorem 1,
+    AZLS Section 5): a fixed step budget would test the budget, not the statement."""
+    if max_steps < steps:
+        raise ValueError(f"max_steps must be >= steps={steps}, got max_steps={max_steps!r}")
+    F: list[float] = []
+    while True:
+        net, tr = _training.train(net, X, y, loss=loss, lr=lr, steps=steps, trace=False)
+        F += tr.loss.tolist()[1 if F else 0:]
+        if done(F) or len(F) - 1 >= max_steps:
+            return F
 
 
 def total_grad_sq(trace: Trace) -> torch.Tensor:
