@@ -1,16 +1,12 @@
-"""Root conftest: Hypothesis profiles for the whole repository.
+"""Root conftest: this repository's default Hypothesis profile.
 
-* ``dev``      — few examples, quick feedback while editing.
-* ``ci``       — derandomized, bounded examples, no deadline: the default (CI and README).
-* ``thorough`` — many more examples and the large sweeps (``OV_THOROUGH=1`` also enables the
-  ``thorough``-only sweep sizes in property tests).
-
-Choose with ``pytest --hypothesis-profile=NAME`` or ``HYPOTHESIS_PROFILE=NAME``.
+The installed pytest plugin (``overparam_verify.pytest_plugin``) is passive: it registers the
+profiles ``ov-dev``, ``ov-ci`` and ``ov-thorough`` and loads none. This repository's own suite
+runs under ``ov-ci`` (derandomized, 20 examples, no deadline, no database) unless
+``$HYPOTHESIS_PROFILE`` names another profile; ``pytest --hypothesis-profile=NAME`` (applied by
+Hypothesis's plugin after conftests load) overrides both. ``ov-thorough`` (or ``OV_THOROUGH=1``
+under any profile) also turns on the larger sweeps of the property tests.
 """
-from pathlib import Path
+from overparam_verify.pytest_plugin import load_profile_from_env
 
-from overparam_verify.pytest_plugin import register_profiles
-
-# example database in <repo>/.hypothesis/examples (dev/thorough); the plugin re-registers with
-# pytest's rootdir in pytest_configure, which is the same directory here.
-register_profiles(Path(__file__).parent)
+load_profile_from_env("ov-ci")

@@ -1,5 +1,5 @@
 """A third-party style test suite: uses overparam_verify's strategies and the pytest plugin
-(fixtures ``small_dataset`` / ``small_net``, marker ``lemma``, profiles) as an installed package."""
+(fixtures ``ov_small_dataset`` / ``ov_small_net``, marker ``lemma``, profiles) as an installed package."""
 from __future__ import annotations
 
 import torch
@@ -23,12 +23,12 @@ def test_forward_is_finite_on_separated_data(data, net):
 
 @settings(max_examples=min(10, settings().max_examples))
 @given(tau=st.floats(0.0, 0.5), data=st.data())
-def test_perturbed_net_stays_close(small_dataset, small_net, tau, data):
+def test_perturbed_net_stays_close(ov_small_dataset, ov_small_net, tau, data):
     """‖f_{W+Δ} − f_W‖ is finite and zero at τ = 0 (a toy property using the perturbation strategy)."""
-    X, _ = small_dataset
-    deltas = data.draw(ovst.spectral_perturbations(small_net.weights, tau, kind="random"))
-    new = small_net.with_trainable([W + d for W, d in zip(small_net.weights, deltas)])
-    gap = (new.forward(X) - small_net.forward(X)).abs().max()
+    X, _ = ov_small_dataset
+    deltas = data.draw(ovst.spectral_perturbations(ov_small_net.weights, tau, kind="random"))
+    new = ov_small_net.with_trainable([W + d for W, d in zip(ov_small_net.weights, deltas)])
+    gap = (new.forward(X) - ov_small_net.forward(X)).abs().max()
     assert torch.isfinite(gap) and (tau > 0 or gap == 0)
 
 

@@ -1,69 +1,103 @@
-"""pytest plugin (entry point ``pytest11``): the ``lemma(id)`` and ``slow`` markers, Hypothesis
-profiles and fixtures for the common objects. Import-light: torch is imported inside fixtures.
+"""pytest plugin (entry point ``pytest11``): the ``lemma(id)`` and ``slow`` markers, three
+Hypothesis profiles and ``ov_``-prefixed fixtures. Import-light: torch is imported inside fixtures.
 
-Profiles (``--hypothesis-profile=NAME`` or ``HYPOTHESIS_PROFILE=NAME``; default ``ci``):
+The plugin is *passive*: pytest loads it in every session of every project that has the package
+installed, so it loads no profile and changes no Hypothesis setting. It only registers, when it
+is imported (before Hypothesis's own plugin reads ``--hypothesis-profile``), three profiles
+under names that cannot collide with a project's or Hypothesis's own (``ci``, ``dev``, ...):
 
-* ``dev``      — 10 examples, no deadline, example database on.
-* ``ci``       — derandomized, 20 examples, no deadline. Derandomized runs replay the same
+* ``ov-dev``      — 10 examples, no deadline, example database on.
+* ``ov-ci``       — derandomized, 20 examples, no deadline. Derandomized runs replay the same
   examples every time, so the database is off (``database=None``); the failing example is
   printed with ``print_blob=True`` (replay it with ``@reproduce_failure``).
-* ``thorough`` — 300 examples, database on.
+* ``ov-thorough`` — 300 examples, database on; :func:`at_most` runs 5× more examples and
+  :func:`sweep_profile` the larger catalogue sweeps under it.
 
-The example database lives in ``<rootdir>/.hypothesis/examples`` so a counterexample found under
-``dev``/``thorough`` replays on the next run.
+Choose one in any project with ``pytest --hypothesis-profile=ov-dev`` (Hypothesis's option;
+``--hypothesis-verbosity`` etc. apply on top), or from a conftest with
+``settings.load_profile("ov-ci")`` or :func:`load_profile_from_env`. This repository's root
+conftest calls ``load_profile_from_env("ov-ci")``. The database of ``ov-dev``/``ov-thorough`` is
+Hypothesis's default one (``.hypothesis/examples`` in the working directory, normally the
+rootdir), so a counterexample found once replays.
+
+The ``lemma`` marker is validated against this package's catalogue only for IDs in one of its
+namespaces (``ZCZG-``, ``AZLS-``, ``NG-``: the text before the first ``-``); a project may
+register its own IDs, which then validates their namespace too, with the ``ov_lemma_ids`` ini
+option (one ID per line) or the hook :func:`_Hooks.pytest_overparam_verify_lemma_ids`. IDs of
+any other namespace are left alone.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterable
 
 import pytest
 
 PROFILE_ENV = "HYPOTHESIS_PROFILE"
 THOROUGH_ENV = "OV_THOROUGH"
-PROFILES = ("dev", "ci", "thorough")
-_ACTIVE: dict[str, str | None] = {"profile": None}  # the profile this plugin loaded last
+PROFILES = ("ov-dev", "ov-ci", "ov-thorough")
+THOROUGH_PROFILE = "ov-thorough"
+LEMMA_IDS_INI = "ov_lemma_ids"
 
 
 def example_database_path(root: str | os.PathLike | None = None) -> Path:
-    """``<root>/.hypothesis/examples`` (root: the pytest rootdir, else the working directory)."""
+    """``<root>/.hypothesis/examples`` (root: default the working directory) — where
+    Hypothesis's default database, used by ``ov-dev``/``ov-thorough``, keeps its examples."""
     return Path(root if root is not None else os.getcwd()) / ".hypothesis" / "examples"
 
 
-def register_profiles(root: str | os.PathLike | None = None, *, load: bool = True) -> None:
-    """Register the ``dev``, ``ci`` and ``thorough`` Hypothesis profiles and (``load=True``)
-    load the one named by ``$HYPOTHESIS_PROFILE`` (default ``ci``). ``--hypothesis-profile``
-    still overrides (Hypothesis's own plugin loads it)."""
+def register_profiles() -> None:
+    """Register the ``ov-dev``, ``ov-ci`` and ``ov-thorough`` Hypothesis profiles (nothing is
+    loaded). Called when this module is imported; calling it again is harmless."""
     from hypothesis import HealthCheck, settings
-    from hypothesis.database import DirectoryBasedExampleDatabase
 
-    db = DirectoryBasedExampleDatabase(str(example_database_path(root)))
     slow = [HealthCheck.too_slow, HealthCheck.data_too_large]
     # explicit parent: register_profile otherwise inherits from the *currently loaded* profile
     base = settings(settings.get_profile("default"), deadline=None, suppress_health_check=slow)
-    settings.register_profile("dev", base, max_examples=10, derandomize=False, database=db)
-    settings.register_profile("ci", base, max_examples=20, derandomize=True, database=None, print_blob=True)
-    settings.register_profile("thorough", base, max_examples=300, derandomize=False, database=db)
-    if load:
-        name = os.environ.get(PROFILE_ENV, "ci")
-        if name not in PROFILES:
-            try:
-                settings.get_profile(name)
-            except Exception:
-                raise pytest.UsageError(f"{PROFILE_ENV}={name!r} is not a profile; choose one of {PROFILES}") from None
-        settings.load_profile(name)
-        _ACTIVE["profile"] = name
+    settings.register_profile("ov-dev", base, max_examples=10, derandomize=False)
+    settings.register_profile("ov-ci", base, max_examples=20, derandomize=True, database=None, print_blob=True)
+    settings.register_profile(THOROUGH_PROFILE, base, max_examples=300, derandomize=False)
+
+
+register_profiles()
+
+
+def load_profile_from_env(default: str = "ov-ci", *, env: str = PROFILE_ENV) -> str:
+    """Load the Hypothesis profile named by ``$HYPOTHESIS_PROFILE`` (``env``), else ``default``,
+    and return its name. Meant for a project's root ``conftest.py`` (this repository's calls
+    it): conftests load before Hypothesis's plugin applies ``--hypothesis-profile`` and
+    ``--hypothesis-verbosity``, so those still win. Raises ``pytest.UsageError`` for a name that
+    is not a registered profile."""
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
+    name = os.environ.get(env) or default
+    try:
+        settings.get_profile(name)
+    except InvalidArgument:
+        raise pytest.UsageError(f"{env}={name!r} is not a registered Hypothesis profile "
+                                f"(this plugin registers {', '.join(PROFILES)})") from None
+    settings.load_profile(name)
+    return name
 
 
 def active_profile() -> str | None:
-    """The Hypothesis profile loaded through this plugin (``--hypothesis-profile`` or
-    ``$HYPOTHESIS_PROFILE``), ``None`` before pytest configured it."""
-    return _ACTIVE["profile"]
+    """The name of Hypothesis's current profile (``None`` if it cannot be read)."""
+    from hypothesis import settings
+
+    try:
+        return settings.get_current_profile_name()
+    except (AssertionError, AttributeError):
+        return None
 
 
 def thorough() -> bool:
-    """Whether the long sweeps are on: the ``thorough`` profile or ``OV_THOROUGH=1``."""
-    return active_profile() == "thorough" or bool(os.environ.get(THOROUGH_ENV))
+    """Whether the long sweeps are on: the ``ov-thorough`` profile is loaded (also with the
+    suffix Hypothesis's plugin adds for ``--hypothesis-verbosity``, ``ov-thorough-with-…``) or
+    ``OV_THOROUGH=1``."""
+    name = active_profile() or ""
+    return name == THOROUGH_PROFILE or name.startswith(THOROUGH_PROFILE + "-with-") or bool(os.environ.get(THOROUGH_ENV))
 
 
 def sweep_profile() -> str:
@@ -109,47 +143,92 @@ def at_most(k: int, *, thorough_factor: int = 5):
     return decorate
 
 
+# ----------------------------------------------------------------------------- hooks & markers
+class _Hooks:
+    """Hook specifications this plugin adds."""
+
+    @staticmethod
+    @pytest.hookspec
+    def pytest_overparam_verify_lemma_ids(config: pytest.Config) -> Iterable[str]:
+        """Return lemma IDs of your own project's catalogue for the ``lemma(id)`` marker.
+
+        Implement it in a ``conftest.py`` or plugin; every result is merged. Once an ID of a
+        namespace (the text before its first ``-``, e.g. ``TINYMLP`` for ``TINYMLP-1``) is
+        registered, markers of that namespace must name a registered ID. The ini option
+        ``ov_lemma_ids`` (one ID per line) does the same without code."""
+
+
+def pytest_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(_Hooks)
+
+
+def pytest_addoption(parser):
+    parser.addini(LEMMA_IDS_INI, type="linelist", default=[],
+                  help="lemma IDs of this project's own catalogue, accepted (and their namespace "
+                       "validated) by the lemma(id) marker of overparam-verify")
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "lemma(id): the catalogue statement (shared/LEMMAS.md) this test checks",
+        "lemma(id): the catalogue statement this test checks; IDs in overparam-verify's namespaces "
+        "(ZCZG-, AZLS-, NG-) or in one registered through ov_lemma_ids / "
+        "pytest_overparam_verify_lemma_ids are validated, others are left alone",
     )
-    config.addinivalue_line("markers", "slow: long sweeps, deselected unless --run-slow or OV_THOROUGH=1")
-    cli = None
-    try:
-        cli = config.getoption("hypothesis_profile")
-    except (ValueError, AttributeError):
-        pass
-    # Re-register with the rootdir's database; load from the env only when no CLI choice.
-    register_profiles(getattr(config, "rootpath", None), load=cli is None)
-    if cli is not None:
-        from hypothesis import settings
+    config.addinivalue_line(
+        "markers", "slow: a long test (overparam-verify only registers the marker; deselect with -m 'not slow')")
 
-        settings.load_profile(cli)
-        _ACTIVE["profile"] = cli
+
+def _namespace(sid: str) -> str:
+    return sid.split("-", 1)[0]
+
+
+def registered_lemma_ids(config: pytest.Config) -> set[str]:
+    """The IDs a project registered (ini option ``ov_lemma_ids`` and the hook)."""
+    ids = {s.strip() for s in config.getini(LEMMA_IDS_INI) if s.strip()}
+    for result in config.hook.pytest_overparam_verify_lemma_ids(config=config):
+        if isinstance(result, str):
+            raise pytest.UsageError(f"pytest_overparam_verify_lemma_ids must return an iterable of IDs, got the string {result!r}")
+        ids.update(str(s) for s in result or ())
+    return ids
 
 
 def pytest_collection_modifyitems(config, items):
-    """Validate every ``lemma(id)`` marker against the catalogue (fails collection clearly)."""
-    bad = []
-    for item in items:
-        for m in item.iter_markers("lemma"):
-            if len(m.args) != 1 or not isinstance(m.args[0], str):
-                bad.append(f"{item.nodeid}: lemma marker needs exactly one ID string, got {m.args!r}")
-                continue
-            from overparam_verify.catalogue import canonical_id
+    """Validate ``lemma(id)`` markers whose ID lies in a known namespace (this catalogue's, or
+    one a project registered); a bad one fails collection with the list of offenders."""
+    marked = [(item, m) for item in items for m in item.iter_markers("lemma")]
+    if not marked:
+        return
+    from overparam_verify.catalogue import CATALOGUE
 
-            try:
-                canonical_id(m.args[0])
-            except ValueError:
-                bad.append(f"{item.nodeid}: unknown lemma ID {m.args[0]!r} (see shared/LEMMAS.md)")
+    ours = {e["id"] for e in CATALOGUE} | {a for e in CATALOGUE for a in e["aliases"]}
+    theirs = registered_lemma_ids(config)
+    ours_ns = {_namespace(s) for s in ours}
+    theirs_ns = {_namespace(s) for s in theirs}
+    bad = []
+    for item, m in marked:
+        strings = [a for a in m.args if isinstance(a, str)]
+        if not any(_namespace(s) in ours_ns | theirs_ns for s in strings):
+            continue  # a foreign marker or namespace: not ours to judge
+        if len(m.args) != 1 or m.kwargs or not strings:
+            bad.append(f"{item.nodeid}: lemma marker needs exactly one ID string, got {m.args!r}")
+            continue
+        sid = strings[0]
+        if sid in ours or sid in theirs:
+            continue
+        if _namespace(sid) in ours_ns:
+            bad.append(f"{item.nodeid}: unknown lemma ID {sid!r} (not in overparam-verify's catalogue, "
+                       f"overparam_verify.catalogue.CATALOGUE)")
+        else:
+            bad.append(f"{item.nodeid}: unknown lemma ID {sid!r} (namespace {_namespace(sid)!r} is registered "
+                       f"through {LEMMA_IDS_INI} / pytest_overparam_verify_lemma_ids, this ID is not)")
     if bad:
         raise pytest.UsageError("invalid lemma markers:\n" + "\n".join(bad))
 
 
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture
-def torch_generator():
+def ov_torch_generator():
     """A fresh ``torch.Generator`` seeded with 0 (function-scoped: it is stateful; inside
     ``@given`` draw a seed with ``strategies.seeds()`` instead)."""
     import torch
@@ -158,17 +237,18 @@ def torch_generator():
 
 
 @pytest.fixture(scope="session")
-def small_dataset():
-    """Session-scoped (usable in ``@given`` tests; treat as read-only). A φ = 0.2 separated data set, n = 16, d = 8, μ = 1/√2 (AZLS form), float64:
-    ``(X, y)``."""
+def ov_small_dataset():
+    """Session-scoped (usable in ``@given`` tests; treat as read-only). A φ = 0.2 separated data
+    set, n = 16, d = 8, μ = 1/√2 (AZLS form, AZLS Assumption 2.1), float64: ``(X, y)``."""
     from overparam_verify import data
 
     return data.separated_sphere(16, 8, 0.2, mu=data.AZLS_MU, seed=0)
 
 
 @pytest.fixture(scope="session")
-def small_net():
-    """Session-scoped (usable in ``@given`` tests; treat as read-only). A He-initialized ``DeepReLUNet`` with d = 8, widths [32, 32], seed 0, float64."""
+def ov_small_net():
+    """Session-scoped (usable in ``@given`` tests; treat as read-only). A He-initialized
+    ``DeepReLUNet`` (ZCZG 003 §3.3) with d = 8, widths [32, 32], seed 0, float64."""
     from overparam_verify.network import DeepReLUNet
 
     return DeepReLUNet.gaussian_init(8, [32, 32], seed=0)
