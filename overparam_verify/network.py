@@ -58,6 +58,15 @@ def _as_device(device) -> torch.device:
     return torch.device(device) if not isinstance(device, torch.device) else device
 
 
+def _is_traced(X: torch.Tensor) -> bool:
+    """Whether ``X`` is wrapped by a ``torch.func`` transform (vmap's BatchedTensor, grad's
+    GradTrackingTensor): then its values cannot steer Python control flow."""
+    try:
+        return bool(torch._C._functorch.is_functorch_wrapped_tensor(X))
+    except AttributeError:  # pragma: no cover - very old torch
+        return False
+
+
 def _check_positive_int(name: str, v) -> int:
     if isinstance(v, bool) or int(v) != v or v < 1:
         raise ValueError(f"{name} must be a positive integer, got {name}={v!r}")
@@ -152,9 +161,14 @@ class Network:
 
     # ------------------------------------------------------------------ input checks
     def check_input(self, X: torch.Tensor) -> torch.Tensor:
-        """Validate ``X`` (finite, right width) and move it to the network's dtype/device."""
+        """Validate ``X`` (finite, right width) and move it to the network's dtype/device.
+
+        Under a ``torch.func`` transform (``vmap``, ``jacrev``, ``grad`` over ``X``) only the
+        static checks run (shape): a data-dependent ``if`` cannot be traced, so the finiteness
+        check belongs outside the transform — call ``net.check_input(Xs)`` on the whole stack
+        first (``torch.func.vmap(net.forward)(net.check_input(Xs))``)."""
         X = torch.as_tensor(X)
-        if not torch.isfinite(X).all():
+        if not _is_traced(X) and not torch.isfinite(X).all():
             raise ValueError("X must be finite, but it contains NaN or Inf")
         if X.dim() < 2 or X.shape[-1] != self.input_dim:
             raise ValueError(
@@ -230,6 +244,16 @@ class Network:
         return self._forward(X, keep=False)[2]
 
     __call__ = forward
+
+    def apply(self, trainable: Sequence[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+        """ŷ as a pure function of the trainable matrices (row convention, as
+        :meth:`trainable_mats`) and ``X``, with no input checks: the form ``torch.func``
+        transforms take (``jacrev(net.apply)(net.trainable_mats(), X)`` is the parameter
+        Jacobian; ``vmap`` maps it over draws). Fixed layers and the head are this network's.
+        Validate ``X`` first with :meth:`check_input` (outside the transform)."""
+        it = iter(trainable)
+        mats = [next(it) if t else M for M, t in zip(self.mats, self.trainable)]
+        return self._forward(X, mats, keep=False)[2]
 
     def forward_trace(self, X: torch.Tensor) -> ForwardTrace:
         """Forward pass that also returns per-layer pre-activations, outputs and patterns."""

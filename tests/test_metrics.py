@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
@@ -249,3 +251,138 @@ def test_sign_changes_ensemble_axis():
     for k in range(4):
         assert int(out[k]) == int(sign_changes(P[k], P0[k]))
     assert int(sign_changes(~P0, P0).sum()) == P0.numel()  # every sign flipped
+
+
+# ----------------------------------------------------------------------------- ntk_gram
+# The structured NTK (Σ_l (X_{l-1}X_{l-1}ᵀ) ⊙ (Δ_lΔ_lᵀ)) against two oracles: the engine's own
+# jacrev path (ntk_gram_jacrev) and jacrev through the papers' definitions written out here.
+from torch.func import jacrev  # noqa: E402
+
+import overparam_verify as ov  # noqa: E402
+from overparam_verify.metrics.core import ntk_gram, ntk_gram_jacrev  # noqa: E402
+
+NTK_RTOL = 1e-12  # issue 12: structured == jacrev to 1e-12 (float64)
+
+
+def _paper_forward(net):
+    """ŷ as a function of the papers' trained weights, from the papers' definitions:
+    ZCZG vᵀσ(W_Lᵀ⋯σ(W_1ᵀx)) (003 §3.1), AZLS Bσ(W_L⋯σ(W_1σ(Ax))) (002 §2) and its residual
+    variant σ(h + W h) (002 §5), Nguyen F_L = σ(⋯σ(XW_1)⋯)W_L (001 §2)."""
+    if isinstance(net, ov.DeepReLUNet):
+        def f(*Ws, X):
+            h = X.T  # (d, n)
+            for W in Ws:
+                h = torch.relu(W.T @ h)  # (m_l, n)
+            return (net.v @ h).unsqueeze(-1)  # (n, 1)
+    elif isinstance(net, ov.AZLSNet):
+        res = isinstance(net, ov.ResidualNet)
+
+        def f(*Ws, X):
+            h = torch.relu(net.A @ X.T)  # (m, n)
+            for W in Ws:
+                h = torch.relu(h + W @ h) if res else torch.relu(W @ h)
+            return (net.B @ h).T  # (n, d_out)
+    else:
+        def f(*Ws, X):
+            F = X
+            for l, W in enumerate(Ws):
+                F = F @ W if l == len(Ws) - 1 else torch.relu(F @ W)
+            return F  # (n, n_L)
+    return f
+
+
+def _paper_ntk(net, X, trace_outputs):
+    f = _paper_forward(net)
+    Ws = [W.detach() for W in net.weights]
+    Js = jacrev(lambda *ws: f(*ws, X=X), argnums=tuple(range(len(Ws))))(*Ws)  # each (n, P, a, b)
+    Js = [j.reshape(j.shape[0], j.shape[1], -1) for j in Js]
+    if trace_outputs:
+        return torch.stack([torch.einsum("ikp,jkp->ij", j, j) for j in Js])
+    return torch.stack([j.reshape(-1, j.shape[-1]) @ j.reshape(-1, j.shape[-1]).T for j in Js])
+
+
+_NTK_NETS = {
+    "zczg": lambda s: ov.DeepReLUNet.gaussian_init(4, [6, 5, 4], seed=s),
+    "azls": lambda s: ov.AZLSNet.gaussian_init(4, 6, 2, 3, seed=s),
+    "resnet": lambda s: ov.ResidualNet.gaussian_init(4, 6, 3, 2, scale=0.7, seed=s),
+    "nguyen": lambda s: ov.NguyenNet.lecun_init(4, [6, 7, 3], seed=s),
+}
+
+
+def _close(a, b, rtol=NTK_RTOL):
+    assert a.shape == b.shape
+    scale = b.abs().max().clamp_min(1e-300)
+    assert float((a - b).abs().max() / scale) <= rtol, float((a - b).abs().max() / scale)
+
+
+@pytest.mark.parametrize("kind", list(_NTK_NETS))
+@pytest.mark.parametrize("trace_outputs", [True, False])
+@settings(max_examples=8)
+@given(seed=seeds, n=st.integers(1, 6))
+def test_ntk_gram_structured_equals_jacrev(kind, trace_outputs, seed, n):
+    net = _NTK_NETS[kind](seed)
+    X = torch.randn(n, 4, generator=torch.Generator().manual_seed(seed), dtype=F64)
+    got = ntk_gram(net, X, trace_outputs=trace_outputs, jacobian=not trace_outputs)
+    ref = ntk_gram_jacrev(net, X, trace_outputs=trace_outputs)
+    P = 1 if (trace_outputs or kind == "zczg") else net.output_shape(X)[-1]
+    assert got["K"].shape == (n * P, n * P) and got["K_layers"].shape == (net.depth, n * P, n * P)
+    _close(got["K"], ref["K"])
+    _close(got["K_layers"], ref["K_layers"])
+    _close(got["K_layers"], _paper_ntk(net, X, trace_outputs))  # the papers' parameters only
+    torch.testing.assert_close(got["K"], got["K_layers"].sum(0), rtol=0, atol=0)
+    if not trace_outputs:
+        _close(got["J"], ref["J"])
+        torch.testing.assert_close(got["J"] @ got["J"].T, got["K"], rtol=1e-12, atol=1e-14)
+
+
+def test_ntk_gram_zczg_excludes_v_and_keeps_last_relu():
+    """ZCZG's Gram is over W_1..W_L only (v fixed): not the Gram of the same weights read as a
+    Nguyen net (linear last layer, every layer trained) — the old bare-list call's silent error."""
+    net = _NTK_NETS["zczg"](0)
+    X = torch.randn(5, 4, generator=torch.Generator().manual_seed(1), dtype=F64)
+    K = ntk_gram(net, X)["K"]
+    other = ntk_gram(ov.NguyenNet(net.weights), X)["K"]
+    assert float((K - other).abs().max()) > 1e-3 * float(K.abs().max())
+    # the v-term a trained v would add, x_L x_Lᵀ, is not in it:
+    xL = net.forward_trace(X).outputs[-1]
+    _close(ntk_gram(net, X)["K_layers"].sum(0), ntk_gram_jacrev(net, X)["K"])
+    assert not torch.allclose(K + xL @ xL.T, ntk_gram_jacrev(net, X)["K"])
+
+
+@pytest.mark.parametrize("kind", list(_NTK_NETS))
+def test_ntk_gram_ensemble_axis(kind):
+    nets = [_NTK_NETS[kind](s) for s in range(3)]
+    X = torch.randn(3, 4, 4, generator=torch.Generator().manual_seed(2), dtype=F64)
+    stacked = ov.training._stack_nets(nets)
+    got = ntk_gram(stacked, X, trace_outputs=False)
+    for k in range(3):
+        ref = ntk_gram(nets[k], X[k], trace_outputs=False)
+        torch.testing.assert_close(got["K_layers"][k], ref["K_layers"], rtol=1e-13, atol=1e-14)
+
+
+def test_ntk_gram_matches_nguyen_weight_list_path():
+    """The old Nguyen path (``metrics.nguyen.ntk_gram(weights, X)``, jacrev, row-major vec)
+    is ntk_gram(NguyenNet(weights), X, trace_outputs=False)."""
+    from overparam_verify.metrics import nguyen as mn
+
+    X, _ = mn.ng_data(4, 3, 2, seed=0)
+    W = ov.NguyenNet.lecun_init(3, [5, 6, 2], seed=1).weights
+    old = mn.ntk_gram(W, X)
+    new = ntk_gram(ov.NguyenNet(W), X, trace_outputs=False, jacobian=True)
+    for key in ("K", "K_layers", "J"):
+        _close(new[key], old[key])
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: ntk_gram([torch.ones(3, 4)], torch.ones(2, 3)), "takes a Network"),
+        (lambda: ntk_gram_jacrev([torch.ones(3, 4)], torch.ones(2, 3)), "takes a Network"),
+        (lambda: ntk_gram(_NTK_NETS["zczg"](0), torch.ones(2, 3)), "d=4"),
+        (lambda: ntk_gram(_NTK_NETS["zczg"](0), torch.full((2, 4), math.nan)), "finite"),
+        (lambda: ntk_gram(_NTK_NETS["azls"](0), torch.ones(2, 4), jacobian=True), "trace_outputs=False"),
+    ],
+)
+def test_ntk_gram_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -466,3 +466,60 @@ def test_public_properties():
     assert az.depth == 2 and az.widths == [5, 5, 5] and az.ensemble_size is None
     z = DeepReLUNet.gaussian_init(3, [4], seed=0)
     assert not z.vector_output and z.depth == 1
+
+
+# ----------------------------------------------------------------------------- torch.func
+_FUNC_NETS = [
+    lambda: DeepReLUNet.gaussian_init(5, [8, 6], seed=3),
+    lambda: AZLSNet.gaussian_init(5, 8, 2, 3, seed=3),
+    lambda: ResidualNet.gaussian_init(5, 8, 2, 2, seed=3),
+    lambda: NguyenNet.lecun_init(5, [8, 7, 2], seed=3),
+]
+
+
+@pytest.mark.parametrize("make", _FUNC_NETS)
+def test_forward_under_vmap_and_jacrev(make):
+    """Issue 12 target 6: forward (and the ensemble forward) run under torch.func.vmap and
+    jacrev — the data-dependent finiteness check is skipped inside a transform (shape checks
+    stay) and runs, as always, outside it."""
+    from torch.func import jacrev, vmap
+
+    net = make()
+    Xs = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(0), dtype=F64)
+    torch.testing.assert_close(vmap(net.forward)(net.check_input(Xs)), net.forward(Xs), rtol=0, atol=0)
+    torch.testing.assert_close(vmap(lambda x: net.forward_trace(x).out)(Xs), net.forward(Xs), rtol=0, atol=0)
+    # the ensemble forward under vmap over its draws: members' weights and data mapped together
+    from overparam_verify.training import _stack_nets
+
+    ens = _stack_nets([make(), make().with_trainable([2 * M for M in make().trainable_mats()])])
+    if ens.head is not None:
+        out = vmap(lambda mats, head, x: _member(ens, mats, head).forward(x))(ens.mats, ens.head, Xs[:2])
+    else:
+        out = vmap(lambda mats, x: _member(ens, mats, None).forward(x))(ens.mats, Xs[:2])
+    torch.testing.assert_close(out, ens.forward(Xs[:2]), rtol=1e-14, atol=1e-14)
+    # the parameter Jacobian through apply equals autograd row by row
+    x = Xs[0]
+    J = jacrev(net.apply)(net.trainable_mats(), x)
+    y = net.apply(net.trainable_mats(), x).reshape(-1)
+    for r in range(y.shape[0]):
+        ws = [M.clone().requires_grad_(True) for M in net.trainable_mats()]
+        g = torch.autograd.grad(net.apply(ws, x).reshape(-1)[r], ws)
+        for Jl, gl in zip(J, g):
+            torch.testing.assert_close(Jl.reshape(y.shape[0], *gl.shape)[r], gl, rtol=1e-13, atol=1e-15)
+    # input Jacobian of forward: finite-difference free check against autograd
+    Jx = jacrev(net.forward)(x)
+    xg = x.clone().requires_grad_(True)
+    out0 = net.forward(xg).reshape(-1)
+    torch.testing.assert_close(Jx.reshape(out0.shape[0], *x.shape)[0], torch.autograd.grad(out0[0], xg)[0])
+    # outside a transform the checks are all there
+    with pytest.raises(ValueError, match="finite"):
+        net.forward(torch.full((2, 5), math.nan, dtype=F64))
+    with pytest.raises(ValueError, match="d=5"):
+        vmap(net.forward)(torch.ones(3, 2, 4, dtype=F64))
+
+
+def _member(ens, mats, head):
+    out = object.__new__(type(ens))
+    out.__dict__.update(ens.__dict__)
+    out.mats, out.head = list(mats), head
+    return out

@@ -6,12 +6,17 @@
   axis and a warm start, so recording it at every step of training is cheap.
 * :func:`sign_changes`: number of activation signs that differ from initialisation
   (``‖Σ̃_{l,i} − Σ_{l,i}‖₀`` summed over i; 003 Lemma B.3, 000 Figure 3).
+* :func:`ntk_gram`: the empirical neural tangent kernel Gram matrix of any :class:`Network`
+  over its trained parameters, by the structured formula (Novak et al. 2022, "Fast finite width
+  neural tangent kernel", structured derivatives) from one forward and one backward sweep;
+  :func:`ntk_gram_jacrev` is the same Gram from the full Jacobian (``torch.func.jacrev``), the
+  test oracle.
 """
 from __future__ import annotations
 
 import torch
 
-__all__ = ["spectral_norm", "sign_changes", "SpectralState"]
+__all__ = ["spectral_norm", "sign_changes", "SpectralState", "ntk_gram", "ntk_gram_jacrev"]
 
 _EXACT_BELOW = 48  # min(a, b) at or below which a dense SVD is cheaper than iterating
 
@@ -134,3 +139,121 @@ def sign_changes(patterns: torch.Tensor, patterns0: torch.Tensor) -> torch.Tenso
     """Number of entries where two activation patterns differ, summed over the last two axes
     (samples × nodes): ``Σ_i ‖Σ_{l,i} − Σ⁽⁰⁾_{l,i}‖₀`` (003 Lemma B.3)."""
     return (patterns != patterns0).sum(dim=(-2, -1))
+
+
+# ---------------------------------------------------------------------- empirical NTK
+def _check_net(net, who: str):
+    from ..network import Network
+
+    if not isinstance(net, Network):
+        raise ValueError(
+            f"{who} takes a Network (DeepReLUNet, AZLSNet, NguyenNet, ResidualNet), got "
+            f"{type(net).__name__}: a bare weight list does not say which function it parameterizes "
+            "(wrap Nguyen's weights as NguyenNet(weights), ZCZG's as DeepReLUNet(weights, v))"
+        )
+
+
+def _ntk_output_grad(net, xL: torch.Tensor) -> torch.Tensor:
+    """∂ŷ_k/∂x_L for every output k, broadcast over the samples: (..., P, n, m_L), P outputs."""
+    lead, n, mL = xL.shape[:-2], xL.shape[-2], xL.shape[-1]
+    if net.head_kind == "vector":  # ŷ = x_L v (ZCZG): ∂ŷ/∂x_L = v
+        g = net.head.unsqueeze(-2).unsqueeze(-3)  # (..., 1, 1, m_L)
+    elif net.head_kind == "matrix":  # ŷ = x_L Bᵀ (AZLS): ∂ŷ_k/∂x_L = B_k
+        g = net.head.transpose(-1, -2).unsqueeze(-2)  # (..., P, 1, m_L)
+    else:  # ŷ = x_L (Nguyen's linear last layer): ∂ŷ_k/∂x_L = e_k
+        g = torch.eye(mL, dtype=xL.dtype, device=xL.device).unsqueeze(-2)  # (P = m_L, 1, m_L)
+    return g.expand(*lead, g.shape[-3], n, mL)
+
+
+def ntk_gram(net, X: torch.Tensor, *, trace_outputs: bool = True, jacobian: bool = False) -> dict[str, torch.Tensor]:
+    """Empirical NTK Gram of ``net`` at ``X`` over its **trained** parameters only.
+
+    ``Θ = Σ_l J_l J_lᵀ`` with ``J_l = ∂ŷ/∂vec(W_l)``, l over the trained layers: ZCZG's
+    ``W_1..W_L`` (``v`` fixed, 003 §3.1), AZLS's ``W_1..W_L`` (``A``, ``B`` fixed, 002 §2) and
+    the residual variant's (002 §5), every layer of Nguyen's net (001 Section 1, eq. 2). The
+    parameterization is the network's own (no 1/√m NTK scaling: the He / LeCun variances sit in
+    the weights), and ``Θ`` is invariant to the transposed storage of AZLS's ``W_l``.
+
+    Structured formula (Novak, Sohl-Dickstein, Schoenholz 2022, structured derivatives): since
+    ``∂ŷ_k(x_i)/∂W_l = x_{l−1,i} δ_{l,i}^{(k)ᵀ}`` with ``δ_{l,i}^{(k)} = ∂ŷ_k(x_i)/∂z_{l,i}``
+    (003 §3.4: ``δ_{l,i} = Σ_{l,i}W_{l+1}Σ_{l+1,i}⋯W_LΣ_{L,i}v``),
+
+        ``Θ_l[(i,k), (j,k')] = ⟨x_{l−1,i}, x_{l−1,j}⟩ · ⟨δ_{l,i}^{(k)}, δ_{l,j}^{(k')}⟩``,
+
+    i.e. ``Θ_l = (X_{l−1}X_{l−1}ᵀ) ⊙ (Δ_lΔ_lᵀ)`` from the forward trace and one backward sweep
+    of the P output directions — O(L·(nP)²·m) instead of the Jacobian's O(nP·#params).
+
+    Output convention: with ``trace_outputs=True`` (neural-tangents' ``trace_axes=(-1,)``) the
+    Gram is summed over the P outputs, ``Θ[i,j] = Σ_k ⟨∂ŷ_k(x_i), ∂ŷ_k(x_j)⟩``, shape (n, n);
+    with ``trace_outputs=False`` it is the full ``J Jᵀ`` (nP, nP), row-major (index ``i·P + k``,
+    torch's ``reshape(-1)`` of the (n, P) output — 001 Section 1's ``vec(F_L)``). A scalar-output
+    net (ZCZG) has P = 1 and both are (n, n).
+
+    Returns ``{"K": (…, N, N), "K_layers": (…, L, N, N)}`` (L trained layers, in order; a
+    leading ensemble axis of ``net`` carries through) and, with ``jacobian=True`` (only with
+    ``trace_outputs=False``), ``"J"`` (…, nP, #params): the Jacobian, layer blocks
+    concatenated, each vec'd row-major in the storage of :meth:`Network.trainable_mats`.
+    ``ValueError`` for a bare weight list (a list does not say v, A, B or the last ReLU).
+    """
+    _check_net(net, "ntk_gram")
+    if jacobian and trace_outputs:
+        raise ValueError("jacobian=True needs trace_outputs=False (J has one row per sample and output)")
+    X = net.check_input(X)
+    zs, xs, _ = net._forward(X, keep="outputs")  # xs[l] = x_l (…, n, m_l)
+    delta = _ntk_output_grad(net, xs[-1])  # ∂ŷ_k/∂x_L (…, P, n, m_L)
+    first = net.trainable.index(True)
+    blocks, jac = [], []
+    for l in range(len(net.mats) - 1, first - 1, -1):
+        kind = net.kinds[l]
+        x_l = xs[l].unsqueeze(-3)  # (…, 1, n, m_l)
+        # δ_l = (∂ŷ/∂x_l) ⊙ σ'(z_l); σ'(z) = 1[x_l > 0] (σ'(0) = 0, as the engine's backward)
+        dz = delta if kind == "linear" else delta * (x_l > 0).to(delta.dtype)  # (…, P, n, m_l)
+        if net.trainable[l]:
+            x_prev = X if l == 0 else xs[l - 1]  # (…, n, m_{l−1})
+            G_in = x_prev @ x_prev.transpose(-1, -2)  # (…, n, n)
+            P, n = dz.shape[-3], dz.shape[-2]
+            if trace_outputs:
+                D = dz.transpose(-3, -2).reshape(*dz.shape[:-3], n, P * dz.shape[-1])  # (…, n, P m_l)
+                blocks.append(G_in * (D @ D.transpose(-1, -2)))  # (…, n, n)
+            else:
+                D = dz.transpose(-3, -2).reshape(*dz.shape[:-3], n * P, dz.shape[-1])  # (…, nP, m_l)
+                G = G_in.repeat_interleave(P, dim=-1).repeat_interleave(P, dim=-2)  # (…, nP, nP)
+                blocks.append(G * (D @ D.transpose(-1, -2)))
+                if jacobian:  # ∂ŷ_k(x_i)/∂M_l = x_{l−1,i} ⊗ δ_{l,i}^{(k)}, vec row-major
+                    Jl = x_prev.unsqueeze(-2).unsqueeze(-1) * dz.transpose(-3, -2).unsqueeze(-2)
+                    jac.append(Jl.reshape(*Jl.shape[:-5], n * P, -1))  # (…, nP, m_{l−1} m_l)
+        if l > first:
+            nxt = dz @ net.mats[l].transpose(-1, -2).unsqueeze(-3)  # ∂ŷ/∂x_{l−1} (…, P, n, m_{l−1})
+            delta = nxt + dz if kind == "res" else nxt
+    blocks.reverse()
+    jac.reverse()
+    K_layers = torch.stack(blocks, dim=-3)  # (…, L, N, N)
+    out = {"K": K_layers.sum(-3), "K_layers": K_layers}
+    if jacobian:
+        out["J"] = torch.cat(jac, dim=-1)
+    return out
+
+
+def ntk_gram_jacrev(net, X: torch.Tensor, *, trace_outputs: bool = True) -> dict[str, torch.Tensor]:
+    """The same Gram as :func:`ntk_gram` from the full parameter Jacobian
+    ``J = torch.func.jacrev(net.apply)`` (every trained layer, nothing structured): the oracle
+    the structured formula is tested against, and the slow path (O(nP·#params) memory).
+    Same conventions and return value (plus ``"J"`` when ``trace_outputs=False``); single
+    networks only (no ensemble axis)."""
+    from torch.func import jacrev
+
+    _check_net(net, "ntk_gram_jacrev")
+    if net.ensemble_size is not None:
+        raise ValueError("ntk_gram_jacrev takes a single network, not an ensemble")
+    X = net.check_input(X)
+    W = [M.detach() for M in net.trainable_mats()]
+    n = X.shape[-2]
+    f = lambda *ws: net.apply(ws, X).reshape(n, -1)  # (n, P)
+    Js = jacrev(f, argnums=tuple(range(len(W))))(*W)  # each (n, P, a, b)
+    Js = [j.reshape(n, j.shape[1], -1) for j in Js]  # (n, P, |W_l|)
+    if trace_outputs:
+        K_layers = torch.stack([torch.einsum("ikp,jkp->ij", j, j) for j in Js])
+        return {"K": K_layers.sum(0), "K_layers": K_layers}
+    Js = [j.reshape(-1, j.shape[-1]) for j in Js]  # (nP, |W_l|), row i·P + k
+    K_layers = torch.stack([j @ j.T for j in Js])
+    return {"K": K_layers.sum(0), "K_layers": K_layers, "J": torch.cat(Js, dim=1)}
