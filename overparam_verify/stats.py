@@ -26,7 +26,10 @@ __all__ = [
     "binomial_check",
     "SlopeFit",
     "loglog_fit",
+    "semilog_fit",
     "bootstrap_ci",
+    "detectable_rate",
+    "trials_to_detect",
     "family",
     "family_size",
 ]
@@ -156,22 +159,40 @@ def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05, f
     Needs at least 3 points with finite positive x and y, not all x equal, and alpha in (0, 1);
     ``ValueError`` otherwise. With exactly collinear points the interval has zero width.
     """
-    from scipy import stats
+    x, y = _xy(x, y)
+    if not (np.all(x > 0) and np.all(y > 0) and np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("loglog_fit needs finite positive x and y")
+    return _line_fit(np.log(x), np.log(y), x, y, alpha, familywise)
 
+
+def semilog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05, familywise: bool = True) -> SlopeFit:
+    """Least-squares line through ``(x, log y)``: the geometric model ``y ≈ C·e^{b x}``, whose
+    slope ``b`` is the log of the per-unit growth factor (``e^b`` per layer when x is the depth).
+    Same interval, checks and family rule as :func:`loglog_fit` (x may be any finite value)."""
+    x, y = _xy(x, y)
+    if not (np.all(y > 0) and np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("semilog_fit needs finite x and finite positive y")
+    return _line_fit(x.copy(), np.log(y), x, y, alpha, familywise)
+
+
+def _xy(x, y) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(f"x and y must be 1-D of one length, got shapes {x.shape} and {y.shape}")
     if x.size < 3:
         raise ValueError(f"a slope with a confidence interval needs at least 3 points, got {x.size}")
-    if not (np.all(x > 0) and np.all(y > 0) and np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError("loglog_fit needs finite positive x and y")
+    return x, y
+
+
+def _line_fit(lx: np.ndarray, ly: np.ndarray, x: np.ndarray, y: np.ndarray, alpha: float, familywise: bool) -> SlopeFit:
+    from scipy import stats
+
     if not (0.0 < alpha < 1.0):
         raise ValueError(f"alpha must lie in (0, 1), got alpha={alpha!r}")
-    lx, ly = np.log(x), np.log(y)
     sxx = float(np.sum((lx - lx.mean()) ** 2))
     if not sxx > 0:
-        raise ValueError("loglog_fit needs at least 2 distinct x values")
+        raise ValueError("a fitted slope needs at least 2 distinct x values")
     # Ordinary least squares by the textbook formulas (scipy.stats.linregress returns a NaN
     # standard error when y is exactly constant, i.e. for a fitted slope of exactly 0).
     slope = float(np.sum((lx - lx.mean()) * (ly - ly.mean())) / sxx)
@@ -196,6 +217,64 @@ def loglog_fit(x: Sequence[float], y: Sequence[float], *, alpha: float = 0.05, f
         x=tuple(float(v) for v in x),
         y=tuple(float(v) for v in y),
     )
+
+
+def _critical_count(trials: int, delta: float, alpha: float) -> int:
+    """The smallest failure count c that :func:`binomial_check` rejects at level alpha
+    (``P(X ≥ c | δ) < alpha``); ``trials + 1`` when no count is rejected."""
+    from scipy.stats import binom
+
+    if delta <= 0.0:
+        return 1
+    # P(X >= c) = sf(c - 1)
+    for c in range(0, trials + 1):
+        if binom.sf(c - 1, trials, delta) < alpha:
+            return c
+    return trials + 1
+
+
+def detectable_rate(trials: int, delta: float, *, alpha: float = 0.01, power: float = 0.8) -> float:
+    """The failure rate that :func:`binomial_check` (R = ``trials`` draws, budget δ, level
+    alpha, or alpha/k inside ``family(k)``) detects with probability ``power``: the smallest p
+    with ``P(Binomial(R, p) ≥ c) ≥ power``, c the critical count. 1.0 when even p = 1 is not
+    detected (too few trials)."""
+    from scipy.optimize import brentq
+    from scipy.stats import binom
+
+    if not _is_int(trials) or trials < 1:
+        raise ValueError(f"trials must be an integer >= 1, got trials={trials!r}")
+    if not (0.0 <= delta <= 1.0):
+        raise ValueError(f"delta must lie in [0, 1], got delta={delta!r}")
+    if not (0.0 < power < 1.0):
+        raise ValueError(f"power must lie in (0, 1), got power={power!r}")
+    alpha = alpha / family_size()
+    c = _critical_count(int(trials), float(delta), alpha)
+    if c > trials:
+        return 1.0
+    f = lambda p: float(binom.sf(c - 1, trials, p)) - power  # noqa: E731 - increasing in p
+    lo = max(float(delta), 1e-15)
+    if f(lo) >= 0:
+        return lo
+    return float(brentq(f, lo, 1.0, xtol=1e-6))
+
+
+def trials_to_detect(rate: float, delta: float, *, alpha: float = 0.01, power: float = 0.8, limit: int = 100_000) -> int:
+    """The smallest R at which :func:`binomial_check` detects a true failure rate ``rate`` with
+    probability ``power`` (see :func:`detectable_rate`); ``limit`` if none up to it does."""
+    if not (delta < rate <= 1.0):
+        raise ValueError(f"rate must lie in (delta, 1], got rate={rate!r} with delta={delta!r}")
+    lo, hi = 1, 1
+    while detectable_rate(hi, delta, alpha=alpha, power=power) > rate:
+        lo, hi = hi, hi * 2
+        if hi > limit:
+            return limit
+    while lo < hi:  # detectable_rate is non-increasing in R up to the critical count's steps
+        mid = (lo + hi) // 2
+        if detectable_rate(mid, delta, alpha=alpha, power=power) <= rate:
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
 
 
 def bootstrap_ci(

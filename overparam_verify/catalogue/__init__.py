@@ -9,9 +9,13 @@ module of its family (``setup``, ``init``, ``perturbation``, ``trajectory``, ``n
   independent, deterministic given their parameters (every draw comes from a seed in the dict),
   and cheap enough to ship to a dask worker.
 * ``run_cell(params) -> dict`` — the measurement of one cell (JSON-able numbers).
-* ``summarize(results) -> Judgement`` — given ``[(params, measurement), ...]``, the verdict and
-  the figures that matter (slack for W, fitted exponent/CI/constant for S, ...), computed with
-  :mod:`overparam_verify.stats` and :mod:`overparam_verify.theory`.
+* ``parts`` — the declared :class:`~overparam_verify.judge.Law` / :class:`~overparam_verify.judge.Bound`
+  parts that decide the verdict, fixed before any data (issue 11);
+* ``control`` — the declared negative :class:`~overparam_verify.judge.Control`;
+* ``measure(results) -> Evidence`` — given ``[(params, measurement), ...]``, each part's data
+  (and reported figures), computed with :mod:`overparam_verify.theory` and the metrics. No family
+  module decides a verdict: ``summarize(results)`` is ``judge(parts, measure(results))``, the
+  one judge of :mod:`overparam_verify.judge`;
 * ``plot(results, judgement, ax)`` — optional: draw the scaling plot on a matplotlib axis.
 
 The property tests in ``properties/`` call the same ``run_cell``/``summarize`` (or the same
@@ -21,9 +25,10 @@ of a profile and prints the judgements. No statement is implemented twice.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
+from ..judge import VERDICTS, Bound, Control, Evidence, Judgement, Law, judge
 from .ids import CATALOGUE, SECTIONS
 
 __all__ = [
@@ -32,6 +37,10 @@ __all__ = [
     "AREAS",
     "FAMILIES",
     "Judgement",
+    "Law",
+    "Bound",
+    "Control",
+    "Evidence",
     "Statement",
     "register",
     "registry",
@@ -41,7 +50,6 @@ __all__ = [
     "PROFILES",
 ]
 
-VERDICTS = ("holds", "violated", "inconclusive")
 PROFILES = ("ci", "quick", "full")
 
 #: catalogue section -> the module (family) that registers its statements
@@ -79,32 +87,26 @@ def entry(sid: str) -> dict:
 
 
 @dataclass
-class Judgement:
-    """A statement's verdict and its figures (JSON-able), as the audit reports them."""
-
-    verdict: str  # one of VERDICTS
-    figures: dict[str, Any] = field(default_factory=dict)
-    note: str = ""
-
-    def __post_init__(self):
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
-
-
-@dataclass
 class Statement:
     id: str
     kind: str
     source: str  # "paper, lemma/equation", e.g. "ZCZG 003, Lemma A.1"
-    cells: Callable[[str], list[dict]]
+    cells: Callable[..., list[dict]]
     run_cell: Callable[[dict], dict]
     summarize: Callable[[list[tuple[dict, dict]]], Judgement]
     plot: Callable | None = None
     title: str = ""
+    parts: tuple = ()
+    control: Control | None = None
+    measure: Callable[[list[tuple[dict, dict]]], Evidence] | None = None
 
     @property
     def catalogue(self) -> dict:
         return entry(self.id)
+
+    def control_cells(self, profile: str, seed: int = 0) -> list[dict]:
+        """The control's cells at ``profile`` (``[]`` without a control)."""
+        return [] if self.control is None else self.control.make_cells(self.cells, profile, seed)
 
 
 _REGISTRY: dict[str, Statement] = {}
@@ -114,19 +116,48 @@ def register(
     sid: str,
     *,
     source: str,
-    cells: Callable[[str], list[dict]],
+    cells: Callable[..., list[dict]],
     run_cell: Callable[[dict], dict],
-    summarize: Callable[[list[tuple[dict, dict]]], Judgement],
+    measure: Callable[[list[tuple[dict, dict]]], Evidence] | None = None,
+    parts: Sequence[Law | Bound] = (),
+    control: Control | None = None,
+    summarize: Callable[[list[tuple[dict, dict]]], Judgement] | None = None,
     plot: Callable | None = None,
 ) -> Statement:
-    """Register the statement ``sid`` (canonical ID or alias). Returns the :class:`Statement`."""
+    """Register the statement ``sid`` (canonical ID or alias). Returns the :class:`Statement`.
+
+    A declared statement gives ``measure``, its ``parts`` (at least one deciding part, unique
+    names) and a ``control``; its verdict is :func:`~overparam_verify.judge.judge`'s. (A bare
+    ``summarize`` is the pre-judge protocol, kept only for tests that inject fakes.)
+    """
     cid = canonical_id(sid)
     if cid in _REGISTRY:
         raise ValueError(f"statement {cid!r} is registered twice")
+    if (measure is None) == (summarize is None):
+        raise ValueError(f"{cid}: give exactly one of measure= (with parts= and control=) or summarize=")
+    if measure is not None:
+        parts = tuple(parts)
+        names = [p.name for p in parts]
+        if not parts or not any(p.decides for p in parts):
+            raise ValueError(f"{cid}: declare at least one deciding part")
+        if len(set(names)) != len(names):
+            raise ValueError(f"{cid}: part names must be unique, got {names}")
+        if not isinstance(control, Control):
+            raise ValueError(f"{cid}: a declared statement needs a control=Control(...)")
+        summarize = _judged(parts, measure)
     e = entry(cid)
-    st = Statement(cid, e["kind"], source, cells, run_cell, summarize, plot, e["statement"])
+    st = Statement(cid, e["kind"], source, cells, run_cell, summarize, plot, e["statement"], tuple(parts), control,
+                   measure)
     _REGISTRY[cid] = st
     return st
+
+
+def _judged(parts, measure):
+    def summarize(results: list[tuple[dict, dict]]) -> Judgement:
+        return judge(parts, measure(results))
+
+    summarize.__doc__ = f"judge(parts, {getattr(measure, '__name__', 'measure')}(results))"
+    return summarize
 
 
 def registry() -> dict[str, Statement]:
