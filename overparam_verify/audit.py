@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from .catalogue import CATALOGUE, FAMILIES, PROFILES, Judgement, Statement, canonical_id, entry
+from .cluster import ClusterError, DaskExecutor, SerialExecutor
+from .judge import SCHEMA_VERSION, final_verdict, needs_replicate, replicate_cells
 
 __all__ = [
     "LemmaResult",
@@ -47,7 +49,9 @@ DEFAULT_CACHE = Path(".ov-cache")
 
 @dataclass
 class LemmaResult:
-    """One row of the audit."""
+    """One row of the audit: the reported verdict (after the control and replicate rules of
+    :func:`overparam_verify.judge.final_verdict`), the judged parts, the control and replicate
+    judgements, and every cell that ran (``cell_list``)."""
 
     id: str
     kind: str
@@ -61,12 +65,24 @@ class LemmaResult:
     cached: int = 0
     results: list[tuple[dict, dict]] = field(default_factory=list, repr=False)
     judgement: Judgement | None = field(default=None, repr=False)
+    parts: list[dict] = field(default_factory=list)
+    control: dict | None = None
+    replicate: dict | None = None
+    raw_verdict: str | None = None
+    cell_list: list[dict] = field(default_factory=list, repr=False)
+
+    @property
+    def control_rejected(self) -> bool:
+        return bool(self.control and self.control.get("rejected"))
 
     def as_dict(self) -> dict:
         return {
             "id": self.id, "kind": self.kind, "verdict": self.verdict, "figures": _jsonable(self.figures),
             "source": self.source, "statement": self.statement, "note": self.note, "cells": self.cells,
             "seconds": round(self.seconds, 3), "cached_cells": self.cached,
+            "judged_verdict": self.raw_verdict or self.verdict,
+            "parts": _jsonable(self.parts), "control": _jsonable(self.control), "replicate": _jsonable(self.replicate),
+            "cell_list": _jsonable(self.cell_list),
         }
 
 
@@ -83,11 +99,21 @@ class AuditResult:
             c[r.verdict] = c.get(r.verdict, 0) + 1
         return c
 
+    def controls_rejected(self) -> int:
+        """How many statements' negative controls came out ``violated``."""
+        return sum(r.control_rejected for r in self.lemmas)
+
+    def controls_declared(self) -> int:
+        return sum(r.control is not None for r in self.lemmas)
+
     def as_dict(self) -> dict:
         return {
+            "schema_version": SCHEMA_VERSION,
             "profile": self.profile,
             "environment": self.environment,
             "summary": self.counts(),
+            "controls_rejected": self.controls_rejected(),
+            "controls_declared": self.controls_declared(),
             "seconds": round(self.seconds, 3),
             "lemmas": [r.as_dict() for r in self.lemmas],
         }
@@ -137,34 +163,89 @@ def load_statements() -> tuple[dict[str, Statement], dict[str, str]]:
     return dict(sorted(reg.items(), key=lambda kv: order.get(kv[0], 10**6))), errors
 
 
+#: where the catalogue lives in the installed package (named in messages)
+CATALOGUE_SOURCE = "the catalogue embedded in overparam_verify/catalogue/ids.py (list it: overparam-verify audit --list)"
+
+
+def _id_index() -> dict[str, str]:
+    """lower-cased ID or alias -> canonical ID."""
+    idx: dict[str, str] = {}
+    for e in CATALOGUE:
+        for a in [e["id"], *e["aliases"]]:
+            idx.setdefault(a.lower(), e["id"])
+    return idx
+
+
+def resolve_id(name: str) -> str:
+    """The canonical ID of ``name`` (an ID or alias, any letter case). ``ValueError`` with the
+    closest IDs (difflib) when it is unknown."""
+    idx = _id_index()
+    key = str(name).strip().lower()
+    if key in idx:
+        return idx[key]
+    import difflib
+
+    close = difflib.get_close_matches(key, list(idx), n=3, cutoff=0.6)
+    if not close:  # "a8" for "ZCZG-A.8": match on the part after the paper prefix
+        tails = {k.split("-", 1)[-1].replace(".", ""): k for k in idx}
+        close = [tails[t] for t in difflib.get_close_matches(key.replace(".", "").split("-", 1)[-1], list(tails), n=3, cutoff=0.75)]
+    hint = f" — did you mean {' or '.join(repr(idx[c]) for c in dict.fromkeys(close))}?" if close else ""
+    raise ValueError(f"unknown catalogue ID {name!r}{hint}")
+
+
 def select_ids(only: Sequence[str] | None) -> list[str]:
     """Canonical IDs in catalogue order: all of them, or those named in ``only`` (IDs or
-    aliases). ``ValueError`` listing the unknown names."""
+    aliases, case-insensitive). ``ValueError`` (one line) naming each unknown name with the
+    closest IDs, and where the catalogue is."""
     if not only:
         return [e["id"] for e in CATALOGUE]
-    unknown, want = [], set()
+    problems, want = [], set()
     for s in only:
         try:
-            want.add(canonical_id(s))
-        except ValueError:
-            unknown.append(s)
-    if unknown:
-        raise ValueError(
-            f"unknown catalogue ID(s): {', '.join(map(repr, unknown))} "
-            f"(IDs and aliases are listed in shared/LEMMAS.md, e.g. {CATALOGUE[0]['id']!r})"
-        )
+            want.add(resolve_id(s))
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ValueError(f"{'; '.join(problems)} (IDs and aliases: {CATALOGUE_SOURCE})")
     return [e["id"] for e in CATALOGUE if e["id"] in want]
 
 
-def cell_key(params: Mapping) -> str:
-    """A stable hash of a cell's parameters (the cache file name)."""
+def statement_code_hash(st: Statement) -> str:
+    """A hash of the code that measures a statement: the source of the module(s) defining its
+    ``run_cell`` (unwrapping decorators) and of ``_run_one``'s module. Part of every cache key,
+    so a code change invalidates ``--resume`` instead of reusing stale results."""
+    import inspect
+
+    fn = getattr(st, "run_cell", None)
+    h = hashlib.sha256()
+    seen = set()
+    while fn is not None:
+        mod = sys.modules.get(getattr(fn, "__module__", None) or "")
+        src = None
+        try:
+            src = inspect.getsource(mod) if mod is not None and mod.__name__ not in seen else None
+            if mod is not None:
+                seen.add(mod.__name__)
+        except (OSError, TypeError):
+            src = None
+        if src is None:
+            code = getattr(fn, "__code__", None)
+            src = repr((getattr(fn, "__qualname__", repr(fn)), code.co_code if code else b"",
+                        code.co_consts if code else ()))
+        h.update(src.encode())
+        fn = getattr(fn, "__wrapped__", None)
+    return h.hexdigest()[:16]
+
+
+def cell_key(params: Mapping, code: str = "") -> str:
+    """A stable hash of a cell's parameters and of its statement's code hash (the cache file name)."""
     blob = json.dumps(_jsonable(dict(params)), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+    return hashlib.sha256((blob + "|" + code if code else blob).encode()).hexdigest()[:20]
 
 
-def _cache_path(cache_dir: Path, profile: str, sid: str, params: Mapping) -> Path:
+def _cache_path(cache_dir: Path, profile: str, sid: str, params: Mapping, code: str = "") -> Path:
     safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in sid)
-    return cache_dir / profile / safe / f"{cell_key(params)}.json"
+    return cache_dir / profile / safe / f"{cell_key(params, code)}.json"
 
 
 def _read_cache(p: Path, params: Mapping) -> dict | None:
@@ -201,70 +282,20 @@ def _run_one(run_cell: Callable[[dict], dict], params: dict, threads: int | None
     return out
 
 
-class _Serial:
-    """In-process executor with the subset of the dask Client API the audit uses."""
+class _Serial(SerialExecutor):
+    """In-process executor (:class:`overparam_verify.cluster.SerialExecutor` running :func:`_run_one`)."""
 
-    def __init__(self):
-        self.jobs: list = []
-
-    def submit_all(self, jobs):
-        self.jobs = list(jobs)
-
-    def as_completed(self):
-        for tag, fn, params in self.jobs:
-            try:
-                yield tag, _run_one(fn, params), None
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                yield tag, None, f"{type(exc).__name__}: {exc}"
-
-    def close(self):
-        pass
+    def __init__(self, log: Callable[[str], None] | None = None):
+        super().__init__(_run_one, log)
 
 
-class _Dask:
-    """dask.distributed: an embedded LocalCluster (processes, 1 thread each) or ``scheduler``."""
+class _Dask(DaskExecutor):
+    """dask.distributed (:class:`overparam_verify.cluster.DaskExecutor` running :func:`_run_one`):
+    an embedded LocalCluster (processes, 1 thread each) or ``scheduler``; connection and worker
+    timeouts, lost-worker warnings and the cluster's description for the report live there."""
 
-    def __init__(self, scheduler: str | None, workers: int, processes: bool = True):
-        from dask.distributed import Client, LocalCluster
-
-        self.cluster = None
-        if scheduler:
-            try:
-                self.client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise ValueError(f"cannot connect to the dask scheduler at {scheduler!r}: {exc}") from None
-        else:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
-            self.client = Client(self.cluster)
-        self.futures: dict = {}
-
-    def submit_all(self, jobs):
-        self.futures = {}
-        for tag, fn, params in jobs:
-            fut = self.client.submit(_run_one, fn, params, 1, pure=False)
-            self.futures[fut] = tag
-
-    def as_completed(self):
-        from dask.distributed import as_completed
-
-        for fut in as_completed(list(self.futures)):
-            tag = self.futures[fut]
-            try:
-                yield tag, fut.result(), None
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                yield tag, None, f"{type(exc).__name__}: {exc}"
-
-    def close(self):
-        for fut in self.futures:
-            fut.cancel()
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+    def __init__(self, scheduler: str | None, workers: int, processes: bool = True, **kw):
+        super().__init__(_run_one, scheduler, workers, processes, **kw)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -288,6 +319,51 @@ def _judge(st: Statement, results: list[tuple[dict, dict]]) -> tuple[Judgement |
     return j, None
 
 
+def _judged_dict(j: Judgement | None, err: str | None) -> dict:
+    if j is None:
+        return {"verdict": "inconclusive", "parts": [], "note": err or ""}
+    return {"verdict": j.verdict, "parts": j.parts, "note": j.note}
+
+
+def _row(st: Statement, sid: str, plan: Mapping, got: Mapping, j: Judgement | None, err: str | None,
+         cj: Judgement | None, cerr: str | None, rep: tuple[Judgement | None, str | None] | None, n_cached: int,
+         secs: float) -> LemmaResult:
+    """The audit row of one statement: its judgement, control, replicate and the reported verdict."""
+    cells = plan[(sid, "statement")]
+    results = list(zip(cells, got[(sid, "statement")]))
+    n_all = sum(len(c) for (s, _), c in plan.items() if s == sid)
+    control = None
+    if getattr(st, "control", None) is not None:
+        control = st.control.as_dict() | _judged_dict(cj, cerr)
+        control["rejected"] = control["verdict"] == "violated"
+    replicate = _judged_dict(*rep) if rep is not None else None
+    if j is None:
+        verdict, note, figures, parts = "inconclusive", err or "", {}, []
+    else:
+        figures, parts = dict(j.figures), list(j.parts)
+        if getattr(st, "measure", None) is None:  # pre-judge protocol (injected fakes): no control rules
+            verdict, note = j.verdict, j.note
+        else:
+            verdict, why = final_verdict(st.kind, j.verdict, control=control and control["verdict"],
+                                         replicate=replicate and replicate["verdict"])
+            note = j.note + (f" — reported {verdict}: {why}" if why else "")
+    marks: dict[int, list[str]] = {}
+    for p in parts:
+        if p.get("worst_cell") is not None:
+            marks.setdefault(int(p["worst_cell"]), []).append("worst")
+        for c in p.get("failing_cells") or []:
+            marks.setdefault(int(c), []).append("failing")
+    cell_list = []
+    for (s, role), cs in plan.items():
+        if s != sid:
+            continue
+        for i, c in enumerate(cs):
+            cell_list.append({"key": cell_key(c), "role": role, "index": i, "params": c,
+                              "marks": sorted(set(marks.get(i, []))) if role == "statement" else []})
+    return LemmaResult(sid, st.kind, verdict, figures, st.source, entry(sid)["statement"], note, n_all, secs,
+                       n_cached, results, j, parts, control, replicate, j.verdict if j is not None else None, cell_list)
+
+
 def run_audit(
     profile: str = "quick",
     *,
@@ -303,6 +379,9 @@ def run_audit(
     on_start: Callable[[list[tuple[str, int]]], None] | None = None,
     on_cell: Callable[[str, int, int], None] | None = None,
     on_lemma: Callable[[LemmaResult], None] | None = None,
+    on_event: Callable[[str], None] | None = None,
+    connect_timeout: float = 30.0,
+    worker_timeout: float = 60.0,
 ) -> AuditResult:
     """Run the audit at ``profile`` ("ci", "quick", "full").
 
@@ -311,7 +390,12 @@ def run_audit(
     "serial" (in-process). ``device`` other than "cpu" is passed to every cell as
     ``params["device"]``. Finished cells are cached under ``cache_dir`` (``None``: no cache);
     ``resume`` reuses them. Callbacks: ``on_start([(id, n_cells)])``, ``on_cell(id, done, n)``,
-    ``on_lemma(row)`` (rows arrive in completion order; the result is in catalogue order).
+    ``on_lemma(row)`` (rows arrive in completion order; the result is in catalogue order),
+    ``on_event(message)`` (one-line cluster progress and warnings: started, connected, worker
+    lost, "reused N cached cells"). ``connect_timeout``/``worker_timeout`` (seconds): connecting
+    to ``scheduler``; waiting for a first worker, or for one after every worker was lost
+    (:class:`~overparam_verify.cluster.ClusterError`). Cache keys include
+    :func:`statement_code_hash`, so ``resume`` never reuses results of changed code.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
@@ -335,7 +419,8 @@ def run_audit(
     cache = Path(cache_dir) if cache_dir is not None else None
 
     rows: dict[str, LemmaResult] = {}
-    plan: dict[str, list[dict]] = {}
+    # (statement ID, role) -> cells; roles: "statement", "control" (wave 1), "replicate" (wave 2)
+    plan: dict[tuple[str, str], list[dict]] = {}
     for sid in ids:
         st = statements.get(sid)
         if st is None:
@@ -343,96 +428,123 @@ def run_audit(
             rows[sid] = _inconclusive(sid, "not registered" + (f" (import errors — {fam_note})" if fam_note else ""))
             continue
         try:
-            cells = [dict(c) for c in st.cells(profile)]
+            groups = {"statement": [dict(c) for c in st.cells(profile)]}
+            if getattr(st, "control", None) is not None:
+                groups["control"] = [dict(c) for c in st.control_cells(profile)]
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # noqa: BLE001
             rows[sid] = _inconclusive(sid, f"cells({profile!r}) raised {type(exc).__name__}: {exc}", st.source)
             continue
-        if device != "cpu":
-            cells = [{**c, "device": device} for c in cells]
-        plan[sid] = cells
+        for role, cells in groups.items():
+            plan[(sid, role)] = [{**c, "device": device} for c in cells] if device != "cpu" else cells
+    sids = list(dict.fromkeys(sid for sid, _ in plan))
 
     if on_start is not None:
-        on_start([(sid, len(plan.get(sid, []))) for sid in ids])
+        on_start([(sid, sum(len(c) for (s, _), c in plan.items() if s == sid)) for sid in ids])
 
-    # cached cells first
-    got: dict[str, list[dict | None]] = {sid: [None] * len(cells) for sid, cells in plan.items()}
-    errs: dict[str, list[str]] = {sid: [] for sid in plan}
-    cached: dict[str, int] = {sid: 0 for sid in plan}
+    got: dict[tuple[str, str], list[dict | None]] = {}
+    errs: dict[tuple[str, str], list[str]] = {}
+    cached: dict[str, int] = {sid: 0 for sid in sids}
+    done_count: dict[str, int] = {sid: 0 for sid in sids}
+    total: dict[str, int] = {sid: sum(len(c) for (s, _), c in plan.items() if s == sid) for sid in sids}
     t_first: dict[str, float] = {}
-    jobs = []
-    for sid, cells in plan.items():
-        for i, c in enumerate(cells):
-            if resume and cache is not None:
-                r = _read_cache(_cache_path(cache, profile, sid, c), c)
-                if r is not None:
-                    got[sid][i] = r
-                    cached[sid] += 1
-                    continue
-            jobs.append(((sid, i), statements[sid].run_cell, c))
-    remaining = {sid: sum(1 for r in got[sid] if r is None) for sid in plan}
-    done_count = {sid: cached[sid] for sid in plan}
+    pending_replicate: dict[str, tuple[Judgement | None, str | None, Judgement | None, str | None]] = {}
+    ex_box: list = []
+    code = {sid: statement_code_hash(statements[sid]) for sid in sids}  # part of every cache key
 
-    def finish(sid: str) -> None:
+    def group_judgement(sid: str, role: str) -> tuple[Judgement | None, str | None]:
+        cells = plan[(sid, role)]
+        if errs[(sid, role)]:
+            return None, f"{len(errs[(sid, role)])}/{len(cells)} {role} cell(s) raised: {errs[(sid, role)][0]}"
+        return _judge(statements[sid], list(zip(cells, got[(sid, role)])))
+
+    def finish(sid: str, replicate: tuple[Judgement | None, str | None] | None = None) -> None:
         st = statements[sid]
-        cells = plan[sid]
-        secs = time.perf_counter() - t_first.get(sid, time.perf_counter())
-        if errs[sid]:
-            row = LemmaResult(sid, st.kind, "inconclusive", {}, st.source, entry(sid)["statement"],
-                              f"{len(errs[sid])}/{len(cells)} cell(s) raised: {errs[sid][0]}", len(cells), secs,
-                              cached[sid])
-        else:
-            results = list(zip(cells, got[sid]))
-            j, err = _judge(st, results)
-            if j is None:
-                row = LemmaResult(sid, st.kind, "inconclusive", {}, st.source, entry(sid)["statement"], err,
-                                  len(cells), secs, cached[sid], results)
-            else:
-                row = LemmaResult(sid, st.kind, j.verdict, dict(j.figures), st.source, entry(sid)["statement"],
-                                  j.note, len(cells), secs, cached[sid], results, j)
-        rows[sid] = row
+        j, err, cj, cerr = pending_replicate.pop(sid, None) or (*group_judgement(sid, "statement"),
+                                                               *(group_judgement(sid, "control")
+                                                                 if (sid, "control") in plan else (None, None)))
+        if replicate is None and j is not None and needs_replicate(st.kind, j.verdict):
+            pending_replicate[sid] = (j, err, cj, cerr)
+            return
+        rows[sid] = _row(st, sid, plan, got, j, err, cj, cerr, replicate, cached[sid],
+                         time.perf_counter() - t_first.get(sid, time.perf_counter()))
         if on_lemma is not None:
-            on_lemma(row)
+            on_lemma(rows[sid])
+
+    def wave(keys: list[tuple[str, str]], on_done: Callable[[str], None]) -> None:
+        """Run the cells of ``keys`` (cached ones first); ``on_done(sid)`` when a statement's are all in."""
+        jobs = []
+        for key in keys:
+            sid, _ = key
+            cells = plan[key]
+            got[key] = [None] * len(cells)
+            errs[key] = []
+            for i, c in enumerate(cells):
+                if resume and cache is not None:
+                    r = _read_cache(_cache_path(cache, profile, sid, c, code[sid]), c)
+                    if r is not None:
+                        got[key][i] = r
+                        cached[sid] += 1
+                        done_count[sid] += 1
+                        continue
+                jobs.append(((key, i), statements[sid].run_cell, c))
+        left: dict[str, int] = {}
+        for key in keys:
+            left[key[0]] = left.get(key[0], 0) + sum(r is None for r in got[key])
+            t_first.setdefault(key[0], time.perf_counter())
+        for sid in [s for s, n in left.items() if n == 0]:
+            on_done(sid)
+        if not jobs:
+            return
+        if not ex_box:
+            ex_box.append(_Serial(on_event) if executor == "serial" else
+                          _Dask(scheduler, int(workers), processes, connect_timeout=connect_timeout,
+                                worker_timeout=worker_timeout, log=on_event))
+        ex = ex_box[0]
+        ex.submit_all(jobs)
+        for ((sid, role), i), res, err in ex.as_completed():
+            c = plan[(sid, role)][i]
+            if err is not None:
+                errs[(sid, role)].append(f"cell {i} {json.dumps(_jsonable(c))}: {err}")
+            else:
+                got[(sid, role)][i] = _jsonable(res)
+                if cache is not None:
+                    _write_cache(_cache_path(cache, profile, sid, c, code[sid]), c, got[(sid, role)][i])
+            left[sid] -= 1
+            done_count[sid] += 1
+            if on_cell is not None:
+                on_cell(sid, done_count[sid], total[sid])
+            if left[sid] == 0:
+                on_done(sid)
 
     for sid in ids:  # rows known before any cell runs
         if sid in rows and on_lemma is not None:
             on_lemma(rows[sid])
-    for sid in plan:
-        if remaining[sid] == 0:
-            t_first[sid] = time.perf_counter()
-            finish(sid)
-
-    if jobs:
-        ex = _Serial() if executor == "serial" else _Dask(scheduler, int(workers), processes)
-        complete = False
-        try:
-            for sid in plan:
-                t_first.setdefault(sid, time.perf_counter())
-            ex.submit_all(jobs)
-            for (sid, i), res, err in ex.as_completed():
-                if err is not None:
-                    errs[sid].append(f"cell {i} {json.dumps(_jsonable(plan[sid][i]))}: {err}")
-                else:
-                    got[sid][i] = _jsonable(res)
-                    if cache is not None:
-                        _write_cache(_cache_path(cache, profile, sid, plan[sid][i]), plan[sid][i], got[sid][i])
-                remaining[sid] -= 1
-                done_count[sid] += 1
-                if on_cell is not None:
-                    on_cell(sid, done_count[sid], len(plan[sid]))
-                if remaining[sid] == 0:
-                    finish(sid)
-            complete = True
-        finally:
+    complete = False
+    try:
+        wave(list(plan), finish)
+        if pending_replicate:
+            keys = []
+            for sid in list(pending_replicate):
+                plan[(sid, "replicate")] = replicate_cells(plan[(sid, "statement")])
+                total[sid] += len(plan[(sid, "replicate")])
+                keys.append((sid, "replicate"))
+            wave(keys, lambda sid: finish(sid, group_judgement(sid, "replicate")))
+        complete = True
+    finally:
+        if ex_box:
             try:
-                ex.close()
+                ex_box[0].close()
             except KeyboardInterrupt:
                 if not complete:  # Ctrl-C while shutting down after the last cell: keep the result
                     raise
 
     lemmas = [rows[sid] for sid in ids]
-    return AuditResult(profile, environment(device), lemmas, time.perf_counter() - t_start)
+    if resume and on_event is not None:
+        on_event(f"reused {sum(cached.values())} cached cell(s) from {cache}/{profile}/")
+    info = ex_box[0].info() if ex_box else {"executor": executor if executor == "serial" else "none (every cell cached)"}
+    return AuditResult(profile, environment(device, info), lemmas, time.perf_counter() - t_start)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -450,7 +562,12 @@ def _fmt(x: Any, spec: str = ".3g") -> str:
 def key_figure(row: LemmaResult) -> str:
     """The figure that matters (issue 7): W → slack measured/bound and the smallest width at
     which it held; S → fitted slope [CI] vs the theory's exponent, and the constant; E → the
-    largest violation / relative error; ZCZG-descent → the step-size frontier."""
+    largest violation / relative error; ZCZG-descent → the step-size frontier. A statement with
+    judged parts shows each deciding part's line (:func:`overparam_verify.judge.part_summary`)."""
+    if row.parts:
+        from .judge import part_summary
+
+        return "; ".join(part_summary(p) for p in row.parts if p.get("decides", True))
     f = row.figures or {}
     parts: list[str] = []
     fdicts = [k for k in f if "frontier" in k.lower() and isinstance(f[k], dict) and f[k]]
@@ -509,8 +626,11 @@ def _git_commit() -> str | None:
         return None
 
 
-def environment(device: str = "cpu") -> dict:
-    """Python, torch, platform, device, CPU count, git commit and library versions."""
+def environment(device: str = "cpu", cluster: Mapping | None = None) -> dict:
+    """Python, torch, platform, device, CPU count, git commit and library versions of the
+    client; with ``cluster`` (an executor's ``info()``) also ``"executor"``, ``"scheduler"``
+    (address), ``"workers"`` (count), ``"worker_environment"`` ({address: python, torch,
+    platform, host, cpu_count}), ``"lost_workers"`` and ``"warnings"``."""
     import torch
 
     vers = {}
@@ -530,4 +650,6 @@ def environment(device: str = "cpu") -> dict:
     }
     if str(device).startswith("cuda") and torch.cuda.is_available():
         env["cuda_device"] = torch.cuda.get_device_name(0)
+    if cluster is not None:
+        env.update(_jsonable(dict(cluster)))
     return env

@@ -1,52 +1,262 @@
-"""Audit plots: each statement's own ``plot(results, judgement, ax)`` (log-log fit with the
-theory's slope beside it), and a generic log-log plot when its figures carry ``x``/``y`` series."""
+"""Audit plots drawn from the judged parts (the numbers of the report's table, nothing refitted).
+
+For every statement with a law or bound part (violated ones included), one PNG with a panel
+per part:
+
+* a **law** (:func:`overparam_verify.judge.judge_law`): the measured points, the judged fit
+  ``y = exp(intercept)·x^slope`` (``model="power"``, log-log) or ``y = exp(intercept + slope·x)``
+  (``"geometric"``, log-linear), its confidence band (the slope's interval pivoted at the
+  centroid of the points, where the least-squares line passes), the theory's exponent k and
+  the declared resolution — the alternative exponent k+Δ (upper), k−Δ (lower) or both — drawn
+  through the same centroid; the sweep variable names the x axis (mathtext);
+* a **bound** (:func:`~overparam_verify.judge.judge_bound`): measured/bound per trial against
+  the swept variable (or the trial index), with the line at 1.
+
+:func:`write_forest` draws one summary figure: every fitted exponent with its CI against the
+theory's, coloured by the part's verdict. Statements without judged parts (the pre-judge
+protocol) keep their own ``plot(results, judgement, ax)`` or a generic log-log of ``x``/``y``
+figures. Tick labels are thinned until none overlap (:func:`tick_labels_overlap` checks).
+"""
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any, Mapping
 
-from .audit import AuditResult, LemmaResult
+__all__ = ["write_plots", "plot_lemma", "plot_law", "plot_bound", "write_forest", "forest_rows",
+           "tick_labels_overlap", "VAR_LABEL"]
 
-__all__ = ["write_plots", "plot_lemma"]
+#: sweep variable -> mathtext axis label
+VAR_LABEL = {
+    "m": r"width $m$", "m_l": r"width $m_l$", "m_1": r"width $m_1$", "L": r"depth $L$", "l": r"layer $l$",
+    "tau": r"radius $\tau$", "τ": r"radius $\tau$", "phi": r"separation $\phi$", "φ": r"separation $\phi$",
+    "n": r"samples $n$", "delta": r"$\delta$", "δ": r"$\delta$", "d": r"input dimension $d$",
+    "s": r"sparsity $s$", "beta": r"$\beta$", "β": r"$\beta$", "theta": r"$\theta$", "θ": r"$\theta$",
+    "omega": r"$\omega$", "ω": r"$\omega$", "eta": r"step size $\eta$", "η": r"step size $\eta$",
+    "k": r"iteration $k$", "t": r"iteration $t$", "M": r"$M$",
+}
+VERDICT_COLOR = {"holds": "tab:green", "violated": "tab:red", "inconclusive": "tab:orange"}
 
 
 def _safe(sid: str) -> str:
     return "".join(c if c.isalnum() or c in "-._" else "_" for c in sid)
 
 
-def _generic(row: LemmaResult, ax) -> bool:
-    f = row.figures or {}
+def _var_label(v: str | None) -> str:
+    if not v:
+        return "trial"
+    return VAR_LABEL.get(v, f"${v}$" if v.replace("_", "").isalnum() and len(v) <= 8 else v)
+
+
+def _num(v) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _get(obj: Any, name: str, default=None):
+    return obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
+
+
+# ----------------------------------------------------------------------------------------------
+# ticks
+
+
+def tick_labels_overlap(fig) -> list[str]:
+    """The axes of ``fig`` whose visible tick labels overlap (rendered), as ``"ax{i}.x"``/``.y``."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    bad = []
+    for i, ax in enumerate(fig.axes):
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            boxes = [t.get_window_extent(r) for t in axis.get_ticklabels(minor=False) + axis.get_ticklabels(minor=True)
+                     if t.get_visible() and t.get_text()]
+            boxes.sort(key=lambda b: (b.x0, b.y0))
+            if any(a.overlaps(b) for j, a in enumerate(boxes) for b in boxes[j + 1:]):
+                bad.append(f"ax{i}.{name}")
+    return bad
+
+
+def _declutter(fig) -> None:
+    """Hide every other tick label (repeatedly) on any axis whose labels overlap."""
+    for _ in range(4):
+        bad = tick_labels_overlap(fig)
+        if not bad:
+            return
+        for tag in bad:
+            i, name = tag[2:].split(".")
+            axis = fig.axes[int(i)].xaxis if name == "x" else fig.axes[int(i)].yaxis
+            for t in axis.get_ticklabels(minor=True):
+                t.set_visible(False)
+            shown = [t for t in axis.get_ticklabels(minor=False) if t.get_visible() and t.get_text()]
+            for t in shown[1::2]:
+                t.set_visible(False)
+
+
+def _x_ticks(ax, xs: list[float], log: bool) -> None:
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    vals = sorted(set(xs))
+    if 2 <= len(vals) <= 8:
+        ok = all((b / a if log else 1.0) >= 1.25 for a, b in zip(vals, vals[1:])) if log else True
+        if ok:
+            ax.xaxis.set_major_locator(FixedLocator(vals))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+# ----------------------------------------------------------------------------------------------
+# one part
+
+
+def _law_points(part: Mapping) -> tuple[list[float], list[float]]:
+    x, y = part.get("x") or [], part.get("y") or []
+    power = part.get("model", "power") == "power"
+    pts = [(float(a), float(b)) for a, b in zip(x, y) if _num(a) is not None and _num(b) is not None
+           and b > 0 and (a > 0 or not power)]
+    return [a for a, _ in pts], [b for _, b in pts]
+
+
+def plot_law(ax, part: Mapping) -> bool:
+    """Draw one judged law on ``ax`` (see the module docstring). ``False`` if it has no points."""
+    import numpy as np
+
+    xs, ys = _law_points(part)
+    if len(xs) < 1:
+        return False
+    power = part.get("model", "power") == "power"
+    verdict = part.get("verdict", "inconclusive")
+    ax.plot(xs, ys, "o", ms=4, alpha=0.75, color="tab:blue", label="measured", zorder=3)
+    u = np.log(np.asarray(xs)) if power else np.asarray(xs)  # the fit's abscissa
+    grid_u = np.linspace(u.min(), u.max(), 60) if len(set(xs)) > 1 else u
+    grid_x = np.exp(grid_u) if power else grid_u
+    slope, icpt, ci = _num(part.get("slope")), _num(part.get("intercept")), part.get("ci")
+    if slope is not None and icpt is not None:
+        ubar = float(u.mean())
+        cbar = icpt + slope * ubar  # the fitted log y at the centroid
+        ax.plot(grid_x, np.exp(icpt + slope * grid_u), "-", color=VERDICT_COLOR.get(verdict, "k"), lw=1.6,
+                label=f"fit slope {slope:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""), zorder=4)
+        if ci and _num(ci[0]) is not None and _num(ci[1]) is not None:
+            lo = np.exp(cbar + ci[0] * (grid_u - ubar))
+            hi = np.exp(cbar + ci[1] * (grid_u - ubar))
+            ax.fill_between(grid_x, np.minimum(lo, hi), np.maximum(lo, hi), color=VERDICT_COLOR.get(verdict, "k"),
+                            alpha=0.15, lw=0, label="95% CI of the slope")
+        k, d = _num(part.get("exponent")), _num(part.get("resolution"))
+        if k is not None:
+            rel = {"upper": "≤", "lower": "≥", "two-sided": "="}.get(part.get("direction"), "")
+            ax.plot(grid_x, np.exp(cbar + k * (grid_u - ubar)), "--", color="k", lw=1.1,
+                    label=f"theory exponent {rel} {k:.3g}")
+            if d is not None:
+                alts = {"upper": [k + d], "lower": [k - d], "two-sided": [k - d, k + d]}.get(part.get("direction"), [])
+                for j, a in enumerate(alts):
+                    ax.plot(grid_x, np.exp(cbar + a * (grid_u - ubar)), ":", color="0.45", lw=1.1,
+                            label=(f"resolution: alternative {a:.3g} (Δ {d:.2g})" if j == 0 else f"alternative {a:.3g}"))
+    if power:
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    _x_ticks(ax, xs, power)
+    ax.set_xlabel(_var_label(part.get("variable")))
+    ax.set_ylabel(str(part.get("statistic") or part.get("name")), fontsize=8)
+    ax.set_title(f"{part.get('name')}: {verdict}", fontsize=8, color=VERDICT_COLOR.get(verdict, "k"))
+    ax.grid(alpha=0.25, which="both")
+    ax.legend(fontsize=6, loc="best")
+    return True
+
+
+def plot_bound(ax, part: Mapping) -> bool:
+    """Draw one judged bound: measured/bound per trial against its variable, the line at 1."""
+    r = [_num(v) for v in part.get("ratios") or []]
+    if not r or all(v is None for v in r):
+        return False
+    x = part.get("x")
+    var = part.get("variable")
+    if isinstance(x, list) and len(x) == len(r) and all(_num(v) is not None for v in x):
+        xs = [float(v) for v in x]
+    else:
+        xs, var = [float(i) for i in range(len(r))], None
+    pts = [(a, b) for a, b in zip(xs, r) if b is not None]
+    xv, rv = [a for a, _ in pts], [b for _, b in pts]
+    le = part.get("direction", "le") == "le"
+    fail = [(b > 1.0) if le else (b < 1.0) for b in rv]
+    verdict = part.get("verdict", "inconclusive")
+    ok = [(a, b) for (a, b), f in zip(pts, fail) if not f]
+    bad = [(a, b) for (a, b), f in zip(pts, fail) if f]
+    if ok:
+        ax.plot([a for a, _ in ok], [b for _, b in ok], "o", ms=4, alpha=0.7, color="tab:blue",
+                label="measured / bound")
+    if bad:
+        ax.plot([a for a, _ in bad], [b for _, b in bad], "x", ms=6, color="tab:red", label="failing trial")
+    ax.axhline(1.0, color="tab:red", lw=1.2, ls="--", label=f"bound ({'≤' if le else '≥'} 1)")
+    logx = var is not None and min(xv) > 0 and max(xv) / min(xv) >= 8
+    if logx:
+        ax.set_xscale("log")
+    if min(rv) > 0 and max(rv) / min(rv) >= 30:
+        ax.set_yscale("log")
+    _x_ticks(ax, xv, logx)
+    ax.set_xlabel(_var_label(var))
+    ax.set_ylabel(f"{part.get('statistic') or part.get('name')} / bound", fontsize=8)
+    slack, F, T = _num(part.get("slack")), part.get("failures"), part.get("trials")
+    extra = (f", slack {slack:.3g}" if slack is not None else "") + (f", {F}/{T} fail" if T else "")
+    ax.set_title(f"{part.get('name')}: {verdict}{extra}", fontsize=8, color=VERDICT_COLOR.get(verdict, "k"))
+    ax.grid(alpha=0.25, which="both")
+    ax.legend(fontsize=6, loc="best")
+    return True
+
+
+def _plottable(parts) -> list[Mapping]:
+    out = []
+    for p in parts or []:
+        if p.get("kind") == "law" and _law_points(p)[0]:
+            out.append(p)
+        elif p.get("kind") == "bound" and any(_num(v) is not None for v in p.get("ratios") or []):
+            out.append(p)
+    return out
+
+
+def _generic(row, ax) -> bool:
+    f = _get(row, "figures") or {}
     x, y = f.get("x"), f.get("y")
     if not (isinstance(x, list) and isinstance(y, list) and len(x) == len(y) and len(x) >= 2):
         return False
-    pts = [(float(a), float(b)) for a, b in zip(x, y) if float(a) > 0 and float(b) > 0]
+    pts = [(float(a), float(b)) for a, b in zip(x, y) if _num(a) and _num(b) and a > 0 and b > 0]
     if len(pts) < 2:
         return False
     xs, ys = zip(*pts)
     ax.loglog(xs, ys, "o", label="measured")
-    if isinstance(f.get("slope"), (int, float)) and isinstance(f.get("constant"), (int, float)):
+    if _num(f.get("slope")) is not None and _num(f.get("constant")) is not None:
         ax.loglog(xs, [f["constant"] * a ** f["slope"] for a in xs], "-", label=f"fit slope {f['slope']:.2f}")
-    if isinstance(f.get("theory_exponent"), (int, float)):
+    if _num(f.get("theory_exponent")) is not None:
         c0 = ys[0] / xs[0] ** f["theory_exponent"]
         ax.loglog(xs, [c0 * a ** f["theory_exponent"] for a in xs], "--", label=f"theory slope {f['theory_exponent']:.3g}")
     ax.legend(fontsize=8)
     return True
 
 
-def plot_lemma(row: LemmaResult, plot_fn, path: Path) -> Path | None:
-    """Draw one statement's figure into ``path`` (PNG); ``None`` if there is nothing to draw."""
+def plot_lemma(row, plot_fn, path: Path) -> Path | None:
+    """Draw one statement's figure into ``path`` (PNG): a panel per judged part, else its own
+    ``plot_fn`` or the generic log-log; ``None`` if there is nothing to draw."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.0, 3.8))
+    parts = _plottable(_get(row, "parts"))
+    n = len(parts)
+    fig, axes = plt.subplots(1, max(n, 1), figsize=(4.6 * max(n, 1) if n else 5.0, 3.9), squeeze=False)
     try:
-        if plot_fn is not None and row.judgement is not None:
-            plot_fn(row.results, row.judgement, ax)
-        elif not _generic(row, ax):
+        if n:
+            for ax, p in zip(axes[0], parts):
+                (plot_law if p.get("kind") == "law" else plot_bound)(ax, p)
+        elif plot_fn is not None and _get(row, "judgement") is not None:
+            plot_fn(_get(row, "results"), _get(row, "judgement"), axes[0][0])
+        elif not _generic(row, axes[0][0]):
             return None
-        ax.set_title(f"{row.id} ({row.verdict})", fontsize=9)
+        verdict = _get(row, "verdict")
+        fig.suptitle(f"{_get(row, 'id')} ({_get(row, 'kind')}): {verdict}", fontsize=9,
+                     color=VERDICT_COLOR.get(verdict, "k"))
         fig.tight_layout()
+        _declutter(fig)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=100)
         return path
@@ -54,21 +264,102 @@ def plot_lemma(row: LemmaResult, plot_fn, path: Path) -> Path | None:
         plt.close(fig)
 
 
-def write_plots(result: AuditResult, out: str | Path, statements=None) -> tuple[dict[str, str], dict[str, str]]:
-    """One PNG per statement that has a plot (or x/y series) in ``out``; returns
-    ``({id: path}, {id: error})`` — a failing plot never stops the others."""
+def write_plots(result, out: str | Path, statements=None) -> tuple[dict[str, str], dict[str, str]]:
+    """One PNG per statement that has a judged law/bound part, its own plot, or x/y series, in
+    ``out``; returns ``({id: path}, {id: error})`` — a failing plot never stops the others."""
     out = Path(out)
     done, failed = {}, {}
-    for row in result.lemmas:
-        st = (statements or {}).get(row.id)
+    for row in _get(result, "lemmas"):
+        sid = _get(row, "id")
+        st = (statements or {}).get(sid)
         fn = getattr(st, "plot", None) if st is not None else None
-        if fn is None and not row.figures:
+        if fn is None and not _get(row, "figures") and not _plottable(_get(row, "parts")):
             continue
         try:
-            p = plot_lemma(row, fn, out / f"{_safe(row.id)}.png")
+            p = plot_lemma(row, fn, out / f"{_safe(sid)}.png")
         except Exception as exc:  # noqa: BLE001
-            failed[row.id] = f"{type(exc).__name__}: {exc}"
+            failed[sid] = f"{type(exc).__name__}: {exc}"
             continue
         if p is not None:
-            done[row.id] = str(p)
+            done[sid] = str(p)
     return done, failed
+
+
+# ----------------------------------------------------------------------------------------------
+# the forest figure
+
+
+def forest_rows(result) -> list[dict]:
+    """Every fitted exponent of the audit: ``{"label", "slope", "ci", "theory", "alternatives",
+    "verdict", "what"}`` for each law part with a fit (and each bound's tightness fit), or the
+    legacy ``figures`` slope/ci/theory_exponent of a statement without parts."""
+    rows = []
+    for row in _get(result, "lemmas"):
+        sid, parts = _get(row, "id"), _get(row, "parts") or []
+        for p in parts:
+            if p.get("kind") == "law" and _num(p.get("slope")) is not None and p.get("ci"):
+                k, d = _num(p.get("exponent")), _num(p.get("resolution")) or 0.0
+                alts = {"upper": [k + d], "lower": [k - d], "two-sided": [k - d, k + d]}.get(p.get("direction"), []) \
+                    if k is not None else []
+                rows.append({"label": f"{sid} · {p.get('name')} ({p.get('variable')})", "slope": p["slope"],
+                             "ci": list(p["ci"]), "theory": k, "alternatives": alts,
+                             "verdict": p.get("verdict", "inconclusive"), "what": "law"})
+            t = p.get("tightness") if p.get("kind") == "bound" else None
+            if isinstance(t, Mapping) and _num(t.get("slope")) is not None and t.get("ci"):
+                rows.append({"label": f"{sid} · {p.get('name')} worst case ({t.get('variable')}) vs {t.get('bound_law')}",
+                             "slope": t["slope"], "ci": list(t["ci"]), "theory": _num(t.get("bound_slope")),
+                             "alternatives": [], "verdict": p.get("verdict", "inconclusive"), "what": "tightness"})
+        if not parts:
+            f = _get(row, "figures") or {}
+            ci = f.get("ci")
+            if _num(f.get("slope")) is not None and isinstance(ci, list) and len(ci) == 2:
+                rows.append({"label": f"{sid}", "slope": f["slope"], "ci": ci, "theory": _num(f.get("theory_exponent")),
+                             "alternatives": [], "verdict": _get(row, "verdict"), "what": "figures"})
+    return rows
+
+
+def write_forest(result, path: str | Path) -> Path | None:
+    """The forest figure: each fitted exponent (point) with its 95% CI (bar) against the theory's
+    (black mark) and the declared alternative (grey marks). ``None`` when nothing was fitted."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = forest_rows(result)
+    if not rows:
+        return None
+    path = Path(path)
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(8.5, 0.26 * n + 1.4))
+    try:
+        for i, r in enumerate(rows):
+            y = n - 1 - i
+            c = VERDICT_COLOR.get(r["verdict"], "k")
+            lo, hi = r["ci"]
+            ax.plot([lo, hi], [y, y], "-", color=c, lw=2.2, solid_capstyle="butt")
+            ax.plot([r["slope"]], [y], "s" if r["what"] == "tightness" else "o", color=c, ms=4)
+            if r["theory"] is not None:
+                ax.plot([r["theory"]], [y], "|", color="k", ms=11, mew=1.8)
+            for a in r["alternatives"]:
+                ax.plot([a], [y], "|", color="0.6", ms=8, mew=1.2)
+        ax.set_yticks(range(n))
+        ax.set_yticklabels([r["label"] for r in reversed(rows)], fontsize=6)
+        ax.set_ylim(-0.8, n - 0.2)
+        ax.set_xlabel("fitted exponent (95% CI); black: the theory's, grey: the declared alternative", fontsize=8)
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=c, lw=2.2, label=v) for v, c in VERDICT_COLOR.items()]
+        handles += [Line2D([], [], color="k", marker="|", ls="", ms=10, label="theory"),
+                    Line2D([], [], color="0.6", marker="|", ls="", ms=8, label="alternative k±Δ"),
+                    Line2D([], [], color="0.3", marker="s", ls="", ms=4, label="bound tightness fit")]
+        ax.legend(handles=handles, fontsize=6, loc="lower right", ncol=2)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_title("every fitted exponent against the theory's", fontsize=9)
+        fig.tight_layout()
+        _declutter(fig)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+        return path
+    finally:
+        plt.close(fig)

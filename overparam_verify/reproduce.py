@@ -18,8 +18,10 @@ Default data: scikit-learn's 8×8 digits, 3 vs 8 (see :mod:`overparam_verify.loa
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -76,10 +78,44 @@ QUICK = dict(widths=[128, 256, 512, 1024], steps=300, record_every=10, lr=1e-3, 
 FULL = dict(widths=[128, 256, 512, 1024, 2048], steps=1000, record_every=20, lr=1e-3, dtype="float32")
 
 
-def run(cfg: ReproduceConfig, *, progress=None) -> dict:
+class _StepCounter:
+    """Per-step progress of :func:`overparam_verify.train` (which has no callback): GD makes one
+    full-batch forward pass per step, so counting the network class's ``_forward`` calls while one
+    width trains counts its steps. ``on_step(k)`` is called every ``every`` steps."""
+
+    def __init__(self, cls, every: int, on_step):
+        self.cls, self.every, self.on_step, self.k = cls, max(1, int(every)), on_step, 0
+
+    def __enter__(self):
+        orig = self.cls.__dict__.get("_forward")
+        base = orig if orig is not None else self.cls._forward
+        self._orig = orig
+        counter = self
+
+        def _forward(net, *a, **kw):
+            out = base(net, *a, **kw)
+            if kw.get("keep") == "outputs":
+                if counter.k and counter.k % counter.every == 0:
+                    counter.on_step(counter.k)
+                counter.k += 1
+            return out
+
+        self.cls._forward = _forward
+        return self
+
+    def __exit__(self, *exc):
+        if self._orig is not None:
+            self.cls._forward = self._orig
+        else:
+            del self.cls._forward
+        return False
+
+
+def run(cfg: ReproduceConfig, *, progress=None, on_step=None) -> dict:
     """Train one depth-``cfg.depth`` net per width on the same data; return
     ``{str(m): {"steps", "loss", "distance", "distance_spectral", "activation_change_ratio",
-    "train_error", "seconds"}}``."""
+    "train_error", "seconds"}}``. ``progress(m, result)`` after each width (the caller may
+    persist it at once); ``on_step(m, k, steps, seconds)`` about every tenth of the steps."""
     import overparam_verify as ov
     from .loaders import load_binary
 
@@ -92,10 +128,15 @@ def run(cfg: ReproduceConfig, *, progress=None) -> dict:
         t0 = time.perf_counter()
         widths = [int(m)] * int(cfg.depth)
         net = ov.DeepReLUNet.gaussian_init(d, widths, seed=cfg.seed)
+        every = max(1, int(cfg.steps) // 10)
+        counter = (_StepCounter(type(net), every, lambda k, m=m, t0=t0: on_step(m, k, int(cfg.steps),
+                                                                          time.perf_counter() - t0))
+                   if on_step is not None else contextlib.nullcontext())
         try:
-            _, tr = ov.train(net, X, y, loss="logistic", lr=cfg.lr, steps=int(cfg.steps),
-                             record_every=int(cfg.record_every), seed=cfg.seed, trace=True,
-                             dtype=dtype, device=cfg.device)
+            with counter:
+                _, tr = ov.train(net, X, y, loss="logistic", lr=cfg.lr, steps=int(cfg.steps),
+                                 record_every=int(cfg.record_every), seed=cfg.seed, trace=True,
+                                 dtype=dtype, device=cfg.device)
             diverged = False
         except ov.training.TrainingDivergedError as exc:  # keep the trace so far
             tr, diverged = exc.trace, True
@@ -129,7 +170,7 @@ def plot_figures(results: dict, cfg: ReproduceConfig, out: Path) -> list[Path]:
     title = f"{cfg.data} 3 vs 8, L={cfg.depth}, GD η={cfg.lr:g}, cross-entropy"
     specs = [
         ("fig1.png", "loss", "training loss", True, "Fig. 1: training loss"),
-        ("fig2.png", "distance", "‖W⁽ᵏ⁾ − W⁽⁰⁾‖_F", False, "Fig. 2: distance from initialization"),
+        ("fig2.png", "distance", r"$\|W^{(k)} - W^{(0)}\|_F$", False, "Fig. 2: distance from initialization"),
         ("fig3.png", "activation_change_ratio", "activation pattern difference ratio", False,
          "Fig. 3: activation pattern difference ratio"),
     ]
@@ -153,16 +194,39 @@ def plot_figures(results: dict, cfg: ReproduceConfig, out: Path) -> list[Path]:
     return paths
 
 
-def reproduce(cfg: ReproduceConfig, out: str | Path, *, progress=None) -> dict:
-    """Validate, run, then write fig1–3.png and results.json into ``out``; returns the payload."""
+def _write_json(path: Path, payload: dict) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=1))
+    os.replace(tmp, path)  # atomic: an interrupt never leaves half a file
+
+
+def reproduce(cfg: ReproduceConfig, out: str | Path, *, progress=None, on_step=None) -> dict:
+    """Validate, create ``out`` (and check it is writable) before training, run, and write
+    ``results.json`` as each width ends (``"complete": false`` until the last), then fig1–3.png.
+    Returns the payload. ``ValueError`` for a bad config or an unusable ``out`` (nothing trained)."""
     cfg.validate()
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".ov-probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"--out {str(out)!r} is not a writable directory ({exc.strerror or exc})") from None
     t0 = time.perf_counter()
-    results = run(cfg, progress=progress)
-    out.mkdir(parents=True, exist_ok=True)
+    done: dict[str, dict] = {}
+
+    def each(m, r):
+        done[str(m)] = r
+        _write_json(out / "results.json", {**done, "config": asdict(cfg), "complete": False,
+                                           "seconds": time.perf_counter() - t0})
+        if progress is not None:
+            progress(m, r)
+
+    results = run(cfg, progress=each, on_step=on_step)
     plot_figures(results, cfg, out)
-    payload = {**results, "config": asdict(cfg), "seconds": time.perf_counter() - t0}
-    (out / "results.json").write_text(json.dumps(payload, indent=1))
+    payload = {**results, "config": asdict(cfg), "complete": True, "seconds": time.perf_counter() - t0}
+    _write_json(out / "results.json", payload)
     return payload
