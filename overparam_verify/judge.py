@@ -255,6 +255,10 @@ def _finite(v) -> bool:
     return v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
 
 
+def _number(v) -> bool:
+    return v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) and not math.isnan(v)
+
+
 def _fit(model: str, x, y, alpha: float):
     return (stats.loglog_fit if model == "power" else stats.semilog_fit)(x, y, alpha=alpha)
 
@@ -340,7 +344,8 @@ def judge_bound(bound: Bound, data: Mapping | None) -> dict:
         out["reason"] = "no data"
         return out
     if "ratios" in data:
-        r = [float(v) if _finite(v) else math.nan for v in data["ratios"]]
+        # ±inf is a measured value (an unbounded violation, or a bound met by infinity); NaN or None is missing
+        r = [float(v) if _number(v) else math.nan for v in data["ratios"]]
         out["ratios"] = r
         if "x" in data and data["x"] is not None:
             out["x"] = [float(v) for v in data["x"]]
@@ -370,7 +375,7 @@ def judge_bound(bound: Bound, data: Mapping | None) -> dict:
             out["worst_cell"] = data["worst_cell"]
     b = stats.binomial_check(F, T, bound.delta, alpha=bound.alpha)
     det = stats.detectable_rate(T, bound.delta, alpha=bound.alpha, power=POWER)
-    out.update(slack=float(slack), failures=F, trials=T, p_value=b.p_value, alpha=b.alpha, detectable_rate=det)
+    out.update(slack=float(slack) if math.isfinite(slack) else str(slack), failures=F, trials=T, p_value=b.p_value, alpha=b.alpha, detectable_rate=det)
     if "worst" in data and data["worst"] is not None and bound.bound_law:
         out["tightness"] = _tightness(bound, data["worst"])
     target = min(1.0, DETECT_MULTIPLE * bound.delta)

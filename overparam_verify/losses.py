@@ -29,7 +29,7 @@ from typing import Callable
 
 import torch
 
-__all__ = ["Loss", "LOSSES", "get_loss", "CLASSIFICATION_LOSSES"]
+__all__ = ["Loss", "LOSSES", "get_loss", "CLASSIFICATION_LOSSES", "transformed_loss"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,21 @@ def get_loss(loss: str | Loss) -> Loss:
         return LOSSES[loss]
     except (KeyError, TypeError):
         raise ValueError(f"unknown loss={loss!r}; expected one of {sorted(LOSSES)}") from None
+
+
+def transformed_loss(loss: str | Loss, *, scale: float = 1.0, margin_scale: float = 1.0) -> Loss:
+    """``x ↦ scale · ℓ(margin_scale · x)`` with ``ℓ``'s constants (x₀, α₀, α₁, p, ρ, λ) kept as they
+    are: the negative controls of the loss assumptions (a loss of another scale or temperature, or
+    mirrored with ``margin_scale = −1``, for which the printed constants are false)."""
+    lo = get_loss(loss)
+    c, a = float(scale), float(margin_scale)
+    if not (math.isfinite(c) and c > 0 and math.isfinite(a) and a != 0):
+        raise ValueError(f"scale must be > 0 and margin_scale finite and non-zero, got scale={scale!r}, "
+                         f"margin_scale={margin_scale!r}")
+    from dataclasses import replace
+
+    return replace(lo, name=f"{lo.name}[{c:g}·ℓ({a:g}x)]", value=lambda x: c * lo.value(a * x),
+                   deriv=lambda x: (c * a) * lo.deriv(a * x), deriv2=lambda x: (c * a * a) * lo.deriv2(a * x))
 
 
 def empirical_loss_and_grad(loss: Loss, out: torch.Tensor, y: torch.Tensor, *, vector_output: bool = False):

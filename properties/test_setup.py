@@ -23,6 +23,7 @@ from overparam_verify.catalogue import setup as cs
 from overparam_verify.losses import CLASSIFICATION_LOSSES, get_loss
 from overparam_verify.metrics import setup as ms
 from overparam_verify.pytest_plugin import at_most, sweep_profile
+from overparam_verify.judge import evaluate
 from overparam_verify.strategies import seeds
 from overparam_verify.theory import setup as ts
 
@@ -46,6 +47,50 @@ def _net(seed: int, d: int, widths: list[int], n: int = 4):
 margins = st.floats(-60.0, 60.0, allow_nan=False, allow_infinity=False)
 
 
+def _close(a: torch.Tensor, b: torch.Tensor) -> None:
+    """E identities: equal to rounding, relative 1e-9 of the compared quantity's scale (not
+    assert_close's float64 default of 1e-7)."""
+    torch.testing.assert_close(a, b, rtol=cs.RTOL, atol=cs.RTOL * float(b.abs().max()))
+
+
+# ============================================================================ every statement: verdict and control
+#: the family's statements; ZCZG-loss.3.1 is a finding (its printed clause fails for every loss)
+SETUP_IDS = ["ZCZG-setup.forward", "ZCZG-setup.gradient", "ZCZG-setup.init", "ZCZG-asm4.1", "ZCZG-asm4.2",
+             "ZCZG-asm3.6", "ZCZG-asm3.7", "ZCZG-loss.3.1", "ZCZG-loss.3.2", "ZCZG-loss.3.3-3.4", "ZCZG-loss.ce-min",
+             "ZCZG-cor4.4"]
+_FINDING = pytest.mark.xfail(strict=True, reason="finding: 003 Assumption 3.1 as printed requires ℓ'(x) → 0 as x → −∞; "
+                             "it fails for all four losses (cross-entropy ℓ' → −1); the audit reports 'violated'")
+
+
+@pytest.mark.parametrize("sid", [pytest.param(s, marks=[pytest.mark.lemma(s)] + ([_FINDING] if s == "ZCZG-loss.3.1" else []))
+                                 for s in SETUP_IDS])
+@_few(2)
+@given(seed=seeds())
+def test_verdict(sid, seed):
+    """Each statement's declared parts (catalogue.setup), judged on the catalogue's cells: holds."""
+    e = evaluate(sid, SWEEP_PROFILE, seed=seed, control=False)
+    assert e.verdict == "holds", e.judgement.note
+
+
+@pytest.mark.parametrize("sid", [pytest.param(s, marks=pytest.mark.lemma(s)) for s in SETUP_IDS])
+@_few(2)
+@given(seed=seeds())
+def test_control_rejected(sid, seed):
+    """Each statement's negative control (a dropped mask, LeCun variance, a generator bug, a loss of
+    another scale, a mis-normalised objective) through the same cells and judge: violated."""
+    e = evaluate(sid, SWEEP_PROFILE, seed=seed, statement=False)
+    assert e.control_verdict == "violated", e.control.note
+
+
+@pytest.mark.lemma("ZCZG-loss.3.1")
+def test_assumption_3_1_intent_parts_hold():
+    """The evident intent of 003 Assumption 3.1 (ℓ continuous, ℓ' ≤ 0, ℓ, ℓ' → 0 as x → +∞) holds for
+    every loss: only the printed clause (x → −∞) is violated."""
+    j = evaluate("ZCZG-loss.3.1", SWEEP_PROFILE, control=False).judgement
+    assert [j.part(k)["verdict"] for k in ("nonincreasing", "limit_plus", "continuous")] == ["holds"] * 3
+    assert j.part("printed_limit")["verdict"] == "violated" and j.part("printed_limit")["failures"] == 4
+
+
 # ============================================================================ §3.4 identities (E)
 @pytest.mark.lemma("ZCZG-setup.forward")
 @_few(15)
@@ -56,10 +101,10 @@ def test_forward_equals_sigma_products(seed, shape):
     X, _, net = _net(seed % (2**31 - 2), d, widths)
     tr = net.forward_trace(X)
     for a, b in zip(ms.forward_by_products(net, X), tr.outputs):
-        torch.testing.assert_close(a, b)
+        _close(a, b)
     f = net.forward(X)
     for row in ms.tail_outputs_by_products(net, X):
-        torch.testing.assert_close(row, f)
+        _close(row, f)
 
 
 @pytest.mark.lemma("ZCZG-setup.gradient")
@@ -72,30 +117,14 @@ def test_gradient_formula_equals_engine_and_autograd(seed, shape, loss):
     X, y, net = _net(seed % (2**31 - 2), d, widths)
     G = ms.loss_gradient_by_products(net, X, y, loss)
     for a, b in zip(G, net.gradients(X, y, loss)):
-        torch.testing.assert_close(a, b)
+        _close(a, b)
     for a, b in zip(G, ms.autograd_loss_gradients(net.weights, net.v, X, y, loss)):
-        torch.testing.assert_close(a, b)
+        _close(a, b)
 
 
-@pytest.mark.lemma("ZCZG-setup.forward")
-def test_setup_identity_cells_hold():
-    """The catalogue's cells for both identities (what the audit runs) give 'holds'."""
-    for cells, run, summ in ((cs.forward_cells, cs.forward_run_cell, cs.forward_summarize),
-                             (cs.gradient_cells, cs.gradient_run_cell, cs.gradient_summarize)):
-        j = summ([(c, run(c)) for c in cells(SWEEP_PROFILE)])
-        assert j.verdict == "holds", j
 
 
 # ============================================================================ §3.3 He init (W)
-@pytest.mark.lemma("ZCZG-setup.init")
-@_few(2)
-@given(seed=seeds())
-def test_he_init_moments_binomial(seed):
-    """Columns N(0, 2/m_l·I), v balanced ±1: exact mean/variance/normality/column-scale/
-    column-independence tests per draw (Bonferroni at δ/4); rejections vs δ by binomial test."""
-    j = cs.init_summarize([(c, cs.init_run_cell(c)) for c in cs.init_cells(SWEEP_PROFILE, seed=seed)])
-    print(f"[{j.verdict}] {j.figures}")
-    assert j.verdict == "holds", j
 
 
 @pytest.mark.lemma("ZCZG-setup.init")
@@ -153,10 +182,10 @@ def _datasets(label_aware: bool):
 def test_unit_norm_and_fixed_last_coordinate(data):
     """000 Assumption 4.1: ‖x_i‖₂ = 1 and (x_i)_d = μ ∈ (0, 1)."""
     X, _, _, mu = data
-    torch.testing.assert_close(X.norm(dim=1), torch.ones(X.shape[0], dtype=X.dtype))
+    _close(X.norm(dim=1), torch.ones(X.shape[0], dtype=X.dtype))
     if mu is not None:
         assert 0.0 < mu < 1.0
-        torch.testing.assert_close(X[:, -1], torch.full((X.shape[0],), mu, dtype=X.dtype))
+        _close(X[:, -1], torch.full((X.shape[0],), mu, dtype=X.dtype))
 
 
 @pytest.mark.lemma("ZCZG-asm4.2")
@@ -166,7 +195,7 @@ def test_label_aware_separation(data):
     """000 Assumption 4.2: y_i ≠ y_j ⇒ ‖x_i − x_j‖ ≥ φ (rounding tolerance only)."""
     X, y, phi, _ = data
     assert ov.data.min_separation(X, y) >= phi * (1 - 1e-12)
-    torch.testing.assert_close(X.norm(dim=1), torch.ones(X.shape[0], dtype=X.dtype))
+    _close(X.norm(dim=1), torch.ones(X.shape[0], dtype=X.dtype))
 
 
 @pytest.mark.lemma("ZCZG-asm3.6")
@@ -188,19 +217,13 @@ def test_strategies_datasets_satisfy_assumptions(data):
     for label_aware in (False, True):
         ds = data.draw(_ovst.separated_datasets(label_aware=label_aware))
         X, y, phi = torch.as_tensor(ds.X, dtype=torch.float64), torch.as_tensor(ds.y), float(ds.phi)
-        torch.testing.assert_close(X.norm(dim=1), torch.ones(X.shape[0], dtype=X.dtype))
+        _close(X.norm(dim=1), torch.ones(X.shape[0], dtype=X.dtype))
         assert ov.data.min_separation(X, y if label_aware else None) >= phi * (1 - 1e-12)
         mu = getattr(ds, "mu", None)
         if mu is not None:
-            torch.testing.assert_close(X[:, -1], torch.full((X.shape[0],), float(mu), dtype=X.dtype))
+            _close(X[:, -1], torch.full((X.shape[0],), float(mu), dtype=X.dtype))
 
 
-@pytest.mark.lemma("ZCZG-asm4.1")
-def test_data_cells_hold():
-    res = [(c, cs.data_run_cell(c)) for c in cs.data_cells(SWEEP_PROFILE)]
-    for summ in (cs.data_summarize_41, cs.data_summarize_42, cs.data_summarize):
-        j = summ(res)
-        assert j.verdict == "holds", j
 
 
 # ============================================================================ Assumption 3.7 (E)
@@ -250,12 +273,11 @@ def test_assumption_3_1_printed_clause_counterexample_cross_entropy():
     summary must say 'violated' with this figure."""
     lo = get_loss("logistic")
     d = lo.deriv(torch.tensor([-50.0, -1e3], dtype=torch.float64))
-    torch.testing.assert_close(d, torch.tensor([-1.0, -1.0], dtype=torch.float64))
+    _close(d, torch.tensor([-1.0, -1.0], dtype=torch.float64))
     assert abs(float(d[0]) - ts.ASSUMPTION_3_1_PRINTED_LIMIT) > 0.99
-    j = cs.loss31_summarize([(c, cs.loss31_run_cell(c)) for c in cs.loss31_cells(SWEEP_PROFILE)])
+    j = evaluate("ZCZG-loss.3.1", SWEEP_PROFILE, control=False).judgement
     assert j.verdict == "violated"
     assert abs(j.figures["ce_deriv_at_minus_50"] + 1.0) < 1e-12
-    print(j.note)
 
 
 @pytest.mark.lemma("ZCZG-loss.3.1")
@@ -301,14 +323,6 @@ def test_assumption_3_2_lower_bound_on_derivative(loss, x):
     assert bool((lo.deriv(t).abs() >= rhs * (1 - 1e-12)).all())
 
 
-@pytest.mark.lemma("ZCZG-loss.3.2")
-def test_assumption_3_2_dense_grid_and_tightness():
-    """The dense grid (every kink included): no violation, and every constant is tight (the
-    minimum of |ℓ'|/RHS is 1)."""
-    j = cs.loss32_summarize([(c, cs.loss32_run_cell(c)) for c in cs.loss31_cells(SWEEP_PROFILE)])
-    assert j.verdict == "holds", j
-    for name, t in j.figures["tightness"].items():
-        assert abs(t - 1.0) < 1e-6, (name, t)
 
 
 @pytest.mark.lemma("ZCZG-loss.3.3-3.4")
@@ -328,12 +342,6 @@ def test_lipschitz_and_smooth(loss, a, b):
         assert float(lo.deriv2(t).abs().max()) <= lo.lam
 
 
-@pytest.mark.lemma("ZCZG-loss.3.3-3.4")
-def test_lipschitz_smooth_grid_and_autograd():
-    """Grid sups against ρ, λ (infinite constants: unbounded quotients), derivatives = autograd."""
-    j = cs.loss34_summarize([(c, cs.loss34_run_cell(c)) for c in cs.loss31_cells(SWEEP_PROFILE)])
-    assert j.verdict == "holds", j
-    assert j.figures["sup"]["logistic"][:2] == [1.0, 0.25]
 
 
 @pytest.mark.lemma("ZCZG-loss.ce-min")
@@ -344,14 +352,10 @@ def test_cross_entropy_min_inequality(x):
     lo = get_loss("logistic")
     t = torch.tensor([x, 0.0], dtype=torch.float64)
     lhs = -lo.deriv(t)
-    torch.testing.assert_close(lhs, torch.sigmoid(-t))
+    _close(lhs, torch.sigmoid(-t))
     assert bool((lhs >= ts.ce_min_bound(lo.value(t)) * (1 - 1e-12)).all())
 
 
-@pytest.mark.lemma("ZCZG-loss.ce-min")
-def test_cross_entropy_min_grid():
-    j = cs.cemin_summarize([(c, cs.cemin_run_cell(c)) for c in cs._ce_cells(SWEEP_PROFILE)])
-    assert j.verdict == "holds", j
 
 
 @pytest.mark.lemma("ZCZG-cor4.4")
@@ -367,11 +371,3 @@ def test_small_loss_implies_correct_signs(loss, z):
     if float(lo.value(t).mean()) <= ts.cor4_4_threshold(lo.ell0(), len(z)):
         assert float(t.min()) >= -1e-12 * len(z)
 
-
-@pytest.mark.lemma("ZCZG-cor4.4")
-@_few(3)
-@given(seed=seeds())
-def test_small_loss_implies_correct_signs_adversarial(seed):
-    """Random and adversarial margin vectors (one margin just below 0, the rest huge)."""
-    j = cs.cor44_summarize([(c, cs.cor44_run_cell(c)) for c in cs.cor44_cells("ci", seed=seed)])
-    assert j.verdict == "holds", j

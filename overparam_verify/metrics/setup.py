@@ -37,42 +37,52 @@ def sigma_product(weights: Sequence[torch.Tensor], patterns: Sequence[torch.Tens
     return P
 
 
-def forward_by_products(net, X: torch.Tensor) -> list[torch.Tensor]:
+def _patterns(tr, drop_mask: bool) -> list[torch.Tensor]:
+    """The engine's Σ_{l,i} diagonals, or all ones with ``drop_mask`` (the identities' negative
+    control: the products of a *linear* network, which the ReLU network must not match)."""
+    return [torch.ones_like(p) for p in tr.patterns] if drop_mask else tr.patterns
+
+
+def forward_by_products(net, X: torch.Tensor, *, drop_mask: bool = False) -> list[torch.Tensor]:
     """003 §3.4: ``x_{l,i} = (Π_{r=1}^l Σ_{r,i}W_rᵀ) x_i`` for l = 1..L, with the Σ's taken from
     the engine's activation patterns. Returns a list over l of (n, m_l)."""
     tr = net.forward_trace(X)
     W = net.weights
     X = X.to(W[0].dtype)
-    return [torch.stack([sigma_product(W, tr.patterns, i, 1, l) @ X[i] for i in range(X.shape[0])])
+    P = _patterns(tr, drop_mask)
+    return [torch.stack([sigma_product(W, P, i, 1, l) @ X[i] for i in range(X.shape[0])])
             for l in range(1, len(W) + 1)]
 
 
-def tail_outputs_by_products(net, X: torch.Tensor) -> torch.Tensor:
+def tail_outputs_by_products(net, X: torch.Tensor, *, drop_mask: bool = False) -> torch.Tensor:
     """003 §3.4: ``f_W(x_i) = vᵀ(Π_{r=l}^L Σ_{r,i}W_rᵀ) x_{l−1,i}`` for every l = 1..L (x_{0,i} =
     x_i), with x_{l−1,i} from the engine's trace. Returns (L, n)."""
     tr = net.forward_trace(X)
     W, L = net.weights, len(net.weights)
     X = X.to(W[0].dtype)
     xs = [X] + tr.outputs
-    return torch.stack([torch.stack([net.v @ (sigma_product(W, tr.patterns, i, l, L) @ xs[l - 1][i])
+    P = _patterns(tr, drop_mask)
+    return torch.stack([torch.stack([net.v @ (sigma_product(W, P, i, l, L) @ xs[l - 1][i])
                                      for i in range(X.shape[0])]) for l in range(1, L + 1)])
 
 
-def per_sample_gradient_by_products(net, X: torch.Tensor, i: int) -> list[torch.Tensor]:
+def per_sample_gradient_by_products(net, X: torch.Tensor, i: int, *, drop_mask: bool = False) -> list[torch.Tensor]:
     """003 §3.4: ``∇_{W_l} f_W(x_i) = x_{l−1,i} vᵀ(Π_{r=l+1}^L Σ_{r,i}W_rᵀ) Σ_{l,i}``, each
     (m_{l−1}, m_l), l = 1..L."""
     tr = net.forward_trace(X)
     W, L = net.weights, len(net.weights)
     xs = [X.to(W[0].dtype)] + tr.outputs
+    P = _patterns(tr, drop_mask)
     out = []
     for l in range(1, L + 1):
-        row = net.v @ sigma_product(W, tr.patterns, i, l + 1, L) if l < L else net.v.clone()  # (m_l,)
-        row = row * tr.patterns[l - 1][i].to(row.dtype)
+        row = net.v @ sigma_product(W, P, i, l + 1, L) if l < L else net.v.clone()  # (m_l,)
+        row = row * P[l - 1][i].to(row.dtype)
         out.append(torch.outer(xs[l - 1][i], row))
     return out
 
 
-def loss_gradient_by_products(net, X: torch.Tensor, y: torch.Tensor, loss: str = "logistic") -> list[torch.Tensor]:
+def loss_gradient_by_products(net, X: torch.Tensor, y: torch.Tensor, loss: str = "logistic", *,
+                              drop_mask: bool = False) -> list[torch.Tensor]:
     """``∇_{W_l} L_S = (1/n) Σ_i ℓ'(y_i ŷ_i) y_i ∇_{W_l} f_W(x_i)`` (003 eq. 3.2) from the explicit
     products of :func:`per_sample_gradient_by_products`."""
     from ..losses import get_loss
@@ -83,7 +93,7 @@ def loss_gradient_by_products(net, X: torch.Tensor, y: torch.Tensor, loss: str =
     coef = lo.deriv(y * yhat) * y / X.shape[0]
     grads = None
     for i in range(X.shape[0]):
-        g = per_sample_gradient_by_products(net, X, i)
+        g = per_sample_gradient_by_products(net, X, i, drop_mask=drop_mask)
         grads = [c * coef[i] for c in g] if grads is None else [a + c * coef[i] for a, c in zip(grads, g)]
     return grads
 
