@@ -119,12 +119,14 @@ class AuditResult:
         }
 
 
-def _jsonable(x: Any) -> Any:
-    """Make figures JSON-safe (tuples → lists, numpy/torch scalars → float, NaN/inf → str)."""
+def _jsonable(x: Any, *, keep_nonfinite: bool = False) -> Any:
+    """Make figures JSON-safe (tuples → lists, numpy/torch scalars → float, NaN/inf → str).
+    ``keep_nonfinite``: NaN/±inf stay floats — the cells' results, which the measure functions
+    read as numbers (Python's json writes and reads them as NaN/Infinity in the cache)."""
     if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
+        return {str(k): _jsonable(v, keep_nonfinite=keep_nonfinite) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
+        return [_jsonable(v, keep_nonfinite=keep_nonfinite) for v in x]
     if isinstance(x, bool) or x is None or isinstance(x, str):
         return x
     if isinstance(x, int):
@@ -134,9 +136,9 @@ def _jsonable(x: Any) -> Any:
             x = x.item()
         except (ValueError, RuntimeError):
             return str(x)
-        return _jsonable(x)
+        return _jsonable(x, keep_nonfinite=keep_nonfinite)
     if isinstance(x, float):
-        return x if math.isfinite(x) else str(x)
+        return x if (keep_nonfinite or math.isfinite(x)) else str(x)
     try:
         return float(x)
     except (TypeError, ValueError):
@@ -261,7 +263,7 @@ def _read_cache(p: Path, params: Mapping) -> dict | None:
 def _write_cache(p: Path, params: Mapping, result: dict) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"params": _jsonable(dict(params)), "result": _jsonable(result)}))
+    tmp.write_text(json.dumps({"params": _jsonable(dict(params)), "result": _jsonable(result, keep_nonfinite=True)}))
     os.replace(tmp, p)  # atomic: an interrupt never leaves half a file
 
 
@@ -272,9 +274,10 @@ def _write_cache(p: Path, params: Mapping, result: dict) -> None:
 def _run_one(run_cell: Callable[[dict], dict], params: dict, threads: int | None = None) -> dict:
     """Run one cell (on a dask worker or in-process); ``threads`` caps torch's intra-op threads."""
     if threads:
-        import torch
-
-        if torch.get_num_threads() != threads:
+        torch = sys.modules.get("torch")
+        if torch is None:  # not imported yet: whatever imports it starts with this many threads
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+        elif torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
     out = run_cell(dict(params))
     if not isinstance(out, dict):
@@ -508,7 +511,7 @@ def run_audit(
             if err is not None:
                 errs[(sid, role)].append(f"cell {i} {json.dumps(_jsonable(c))}: {err}")
             else:
-                got[(sid, role)][i] = _jsonable(res)
+                got[(sid, role)][i] = _jsonable(res, keep_nonfinite=True)
                 if cache is not None:
                     _write_cache(_cache_path(cache, profile, sid, c, code[sid]), c, got[(sid, role)][i])
             left[sid] -= 1
@@ -631,25 +634,36 @@ def environment(device: str = "cpu", cluster: Mapping | None = None) -> dict:
     client; with ``cluster`` (an executor's ``info()``) also ``"executor"``, ``"scheduler"``
     (address), ``"workers"`` (count), ``"worker_environment"`` ({address: python, torch,
     platform, host, cpu_count}), ``"lost_workers"`` and ``"warnings"``."""
-    import torch
+    from importlib.metadata import PackageNotFoundError, version
+
+    def _version(module: str, dist: str) -> str | None:  # installed metadata: no import (seconds for torch)
+        mod = sys.modules.get(module)
+        if mod is not None and getattr(mod, "__version__", None):
+            return str(mod.__version__)
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return None
 
     vers = {}
-    for mod in ("numpy", "scipy", "dask", "distributed", "hypothesis", "matplotlib", "sklearn", "rich"):
-        try:
-            vers[mod] = importlib.import_module(mod).__version__
-        except Exception:  # noqa: BLE001
-            vers[mod] = None
+    for mod, dist in (("numpy", "numpy"), ("scipy", "scipy"), ("dask", "dask"), ("distributed", "distributed"),
+                      ("hypothesis", "hypothesis"), ("matplotlib", "matplotlib"), ("sklearn", "scikit-learn"),
+                      ("rich", "rich")):
+        vers[mod] = _version(mod, dist)
     env = {
         "python": sys.version.split()[0],
-        "torch": torch.__version__,
+        "torch": _version("torch", "torch"),
         "platform": platform.platform(),
         "device": device,
         "cpu_count": os.cpu_count(),
         "git_commit": _git_commit(),
         "versions": vers,
     }
-    if str(device).startswith("cuda") and torch.cuda.is_available():
-        env["cuda_device"] = torch.cuda.get_device_name(0)
+    if str(device).startswith("cuda"):
+        import torch
+
+        if torch.cuda.is_available():
+            env["cuda_device"] = torch.cuda.get_device_name(0)
     if cluster is not None:
         env.update(_jsonable(dict(cluster)))
     return env

@@ -535,6 +535,7 @@ def evaluate(sid: str, profile: str = "ci", *, seed: int = 0, control: bool = Tr
     """Run statement ``sid``'s cells (and its control's, with ``control=True``) serially in this
     process at ``profile`` with base ``seed``, and judge them. The verdict is the judge's (the
     audit's :func:`final_verdict` rules — control, replicate — are applied by the audit)."""
+    from .audit import _jsonable
     from .catalogue import canonical_id, registry
 
     st = registry()[canonical_id(sid)]
@@ -543,7 +544,8 @@ def evaluate(sid: str, profile: str = "ci", *, seed: int = 0, control: bool = Tr
 
     def run(cells):
         cells = [dict(c) | ({"device": device} if device else {}) for c in cells]
-        return [(c, st.run_cell(dict(c))) for c in cells]
+        # the results as the audit sees them (numpy/torch scalars → float, tuples → lists)
+        return [(c, _jsonable(st.run_cell(dict(c)), keep_nonfinite=True)) for c in cells]
 
     res = run(_call_cells(st.cells, profile, seed)) if statement else []
     j = st.summarize(res) if statement else Judgement("inconclusive", note="not run")
