@@ -6,6 +6,11 @@ E statements are asserted on every example (float64, rounding tolerance only), o
 Hypothesis (seeds and scales) and on θ found by an adversarial Adam ascent of measured/bound;
 the S statement fits the log-log slope across ≥ 4 widths. Bounds come from
 ``overparam_verify.theory.nguyen``, measurements from ``overparam_verify.metrics.nguyen``.
+
+Every statement has two judged tests (issue 11): ``evaluate(ID, SWEEP, seed=…)`` of the declared
+parts (catalogue.nguyen.*_PARTS) comes out "holds", and its declared control (*_CONTROL: a
+2·ReLU activation, the mean objective, a step beyond (10), W_L⁰ ≠ 0, a fixed live width) comes
+out "violated" through the same cells and judge.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from hypothesis import strategies as st
 
 import overparam_verify as ov
 from overparam_verify.catalogue import nguyen as cn
+from overparam_verify.judge import evaluate
 from overparam_verify.metrics import nguyen as mn
 from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
@@ -52,13 +58,35 @@ def test_grad_bound_every_theta(seed, shape, log_scales):
     assert float(r.max()) <= 1.0 + RTOL, r
 
 
-@pytest.mark.lemma("NG-2.1.grad")
-@_few(2)
-@given(seed=seeds())
-def test_grad_bound_adversarial(seed):
-    """Adam ascent on (θ, Y) of max_l ‖∇_{W_l}Φ‖_F / bound (the catalogue cell): worst ≤ 1."""
-    j = cn.grad_summarize([(c, cn.grad_run_cell(c)) for c in cn.grad_cells(SWEEP, seed)])
-    assert j.verdict == "holds", j.figures
+def _judged_test(name: str, sid: str, fn, k: int, doc: str):
+    """A property test named ``name`` (its own Hypothesis database key) over drawn seeds."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return pytest.mark.lemma(sid)(_few(k)(given(seed=seeds())(fn)))
+
+
+def _verdict_test(sid: str, k: int = 2, doc: str = "", *, name: str):
+    def body(seed):
+        e = evaluate(sid, SWEEP, seed=seed, control=False)
+        assert e.verdict == "holds", e.judgement.note
+
+    return _judged_test(name, sid, body, k, f"{sid}: the declared parts judged on the catalogue cells come out "
+                        f"'holds'. {doc}")
+
+
+def _control_test(sid: str, k: int = 2, doc: str = "", *, name: str):
+    def body(seed):
+        e = evaluate(sid, SWEEP, seed=seed, statement=False)
+        assert e.control_verdict == "violated", e.control.note
+
+    return _judged_test(name, sid, body, k, f"{sid}: the declared control through the same cells and judge comes "
+                        f"out 'violated'. {doc}")
+
+
+test_grad_verdict = _verdict_test("NG-2.1.grad", doc="Init, random θ and an Adam ascent on (θ, Y) of the ratio.",
+    name="test_grad_verdict")
+test_grad_control_rejected = _control_test("NG-2.1.grad", doc="2·ReLU activation: (4) fails.",
+    name="test_grad_control_rejected")
 
 
 # ----------------------------------------------------------------------------- NG-2.1.lip
@@ -81,13 +109,10 @@ def test_lipschitz_bound_every_pair(seed, shape, log_scales, dist, slack):
     assert float(mn.ng_lip_ratios(Wa, Wb, X).max()) <= 1.0 + RTOL
 
 
-@pytest.mark.lemma("NG-2.1.lip")
-@_few(2)
-@given(seed=seeds())
-def test_lipschitz_bound_adversarial(seed):
-    """Adam ascent on (θ_a, θ_b) of the ratio (catalogue cell): worst ≤ 1."""
-    j = cn.lip_summarize([(c, cn.lip_run_cell(c)) for c in cn.lip_cells(SWEEP, seed)])
-    assert j.verdict == "holds", j.figures
+test_lipschitz_verdict = _verdict_test("NG-2.1.lip", doc="Random pairs and an Adam ascent on (θ_a, θ_b).",
+    name="test_lipschitz_verdict")
+test_lipschitz_control_rejected = _control_test("NG-2.1.lip", doc="2·ReLU activation: (5) fails.",
+    name="test_lipschitz_control_rejected")
 
 
 def test_lipschitz_bound_rejects_bad_layer():
@@ -110,13 +135,10 @@ def test_pl_and_ntk_lower_bound_every_theta(seed, shape, log_scales):
     assert math.isclose(m["grad_sq"], m["grad_sq_closed"], rel_tol=1e-9, abs_tol=1e-300)
 
 
-@pytest.mark.lemma("NG-PL")
-@_few(1)
-@given(seed=seeds())
-def test_pl_adversarial(seed):
-    """θ maximizing 2λ_min(K)Φ/‖∇Φ‖² by Adam (catalogue cells): both gaps stay ≥ 0."""
-    j = cn.pl_summarize([(c, cn.pl_run_cell(c)) for c in cn.pl_cells("ci", seed)[:2]])
-    assert j.verdict == "holds", j.figures
+test_pl_verdict = _verdict_test("NG-PL", doc="θ = init, random, and maximizing 2λ_min(K)Φ/‖∇Φ‖² by Adam.",
+    name="test_pl_verdict")
+test_pl_control_rejected = _control_test("NG-PL", doc="Mean objective: ‖∇Φ‖² ≥ 2λ_min(K)Φ fails.",
+    name="test_pl_control_rejected")
 
 
 def test_ntk_last_layer_block_is_kron():
@@ -152,32 +174,51 @@ def test_thm22_section31_every_iterate(seed, shape, beta_factor, eta_frac):
     assert m["loss_ratio"] <= 1 + RTOL and m["norm_ratio"] <= 1 + RTOL and m["sigma_ratio"] >= 1 - RTOL, m
 
 
+#: of the W_L = 0 inits scaled by β ∈ 10^{2, 2.5, …, 4} at n_{L−1} = 16, at least this many must be
+#: certified (measured on 4 seeds before: β ≥ 100 certified in 11/12)
+MIN_CERTIFIED_RANDOM = 3
+
+
 @pytest.mark.lemma("NG-2.2")
-@_few(4)
-@given(seed=seeds(), log_beta=st.floats(1.5, 4.0), last=st.sampled_from(["zero", "small", "lecun"]))
-def test_thm22_random_inits_that_satisfy(seed, log_beta, last):
-    """Random LeCun inits scaled by 10^{log β} (C_l searched): whenever (7)–(10) happen to hold,
-    (11)–(12) hold at every iterate. Inits that are not certified are skipped: measured on 4 seeds
-    × β ∈ 10^{0..4}, only W_L = 0 with β ≥ 100 gets certified (11/12); "lecun"/"small" last
-    layers never do at n_{L−1} = 16 (their initial loss grows with β)."""
+@_few(3)
+@given(seed=seeds())
+def test_thm22_random_inits_that_satisfy(seed):
+    """Random LeCun inits, W_L = 0, scaled by β ∈ 10^{2…4} (C_l searched by ng_best_C): every
+    certified one satisfies (11)–(12) at every iterate, and at least MIN_CERTIFIED_RANDOM of the
+    five are certified (uncertified draws are counted, not skipped). "lecun"/"small" last layers
+    are never certified at n_{L−1} = 16 (their initial loss grows with β): counted as an event."""
     X, Y = mn.ng_data(3, 4, 1, seed=seed)
-    net = ov.NguyenNet.lecun_init(4, [6, 16, 1], last_layer=last, beta=10.0**log_beta, seed=seed + 1)
-    cert = mn.ng_lecun_best_certificate(net, X, Y)
-    if not cert.holds():
-        return
-    eta = 0.99 * cert.eta_max
-    s = mn.ng_trajectory_slacks(mn.ng_gd_trajectory(net, X, Y, lr=eta, steps=30), cert, eta)
-    assert s["loss_ratio"] <= 1 + RTOL and s["norm_ratio"] <= 1 + RTOL and s["sigma_ratio"] >= 1 - RTOL, s
+    certified = 0
+    for log_beta in (2.0, 2.5, 3.0, 3.5, 4.0):
+        net = ov.NguyenNet.lecun_init(4, [6, 16, 1], last_layer="zero", beta=10.0**log_beta, seed=seed + 1)
+        cert = mn.ng_lecun_best_certificate(net, X, Y)
+        if not cert.holds():
+            continue
+        certified += 1
+        eta = 0.99 * cert.eta_max
+        s = mn.ng_trajectory_slacks(mn.ng_gd_trajectory(net, X, Y, lr=eta, steps=30), cert, eta)
+        assert s["loss_ratio"] <= 1 + RTOL and s["norm_ratio"] <= 1 + RTOL and s["sigma_ratio"] >= 1 - RTOL, s
+    assert certified >= MIN_CERTIFIED_RANDOM, f"only {certified}/5 W_L = 0 inits certified"
+    other = sum(mn.ng_lecun_best_certificate(ov.NguyenNet.lecun_init(4, [6, 16, 1], last_layer=last, beta=100.0,
+                                                                     seed=seed + 1), X, Y).holds()
+                for last in ("small", "lecun"))
+    event(f"certified 'small'/'lecun' last layers at β = 100: {other}/2")
+
+
+test_thm22_verdict = _verdict_test("NG-2.2", doc="Certified Section 3.1 and printed-(9) inits, every GD iterate.",
+    name="test_thm22_verdict")
+test_thm22_control_rejected = _control_test("NG-2.2", doc="η = 4/α₀², beyond (10): (11) fails.",
+    name="test_thm22_control_rejected")
 
 
 @pytest.mark.lemma("NG-2.2")
-def test_thm22_catalogue_and_lecun_rate():
-    """The catalogue's cells (Section 3.1 and LeCun at growing n_{L−1}): no failure; the
-    certified fraction of LeCun inits is reported per width (Corollary 3.2 needs n_{L−1} ~ N³)."""
-    res = [(c, cn.thm22_run_cell(c)) for c in cn.thm22_cells("ci", 0)]
-    j = cn.thm22_summarize(res)
-    assert j.verdict == "holds", j.figures
-    assert set(j.figures["lecun_by_width"]) == {"16", "64", "256"}
+def test_thm22_lecun_rate_reported():
+    """The certified fraction of LeCun inits is reported per width (Corollary 3.2 needs
+    n_{L−1} ~ N³), and the certified-run count is a figure (never a silent pass)."""
+    e = evaluate("NG-2.2", "ci", seed=0, control=False)
+    f = e.judgement.figures
+    assert set(f["lecun_by_width"]) == {"16", "64", "256"}
+    assert f["certified_runs"] >= cn.MIN_CERTIFIED, f
 
 
 def test_certificate_rejects_bad_input():
@@ -199,9 +240,9 @@ def test_min_beta_is_the_threshold(seed, shape):
     fail at β*(1−ε) (ε = max(1e-6, 1e-12·κ(F_{L−1})), rounding of the measured α₀)."""
     N, n0, widths = shape
     m = cn.beta_run_cell({"N": N, "n0": n0, "widths": widths, "seed": seed})
-    if m.get("degenerate"):  # α₀ = 0 up to rounding (κ(F_{L−1}) > 1e8): no β works
-        return
-    assert m["holds_above"] and m["fails_below"], m
+    event(f"degenerate (κ(F_L−1) > {cn.KAPPA_MAX:g}): {m['degenerate']}")
+    assume(not m["degenerate"])  # α₀ = 0 up to rounding: no β works, outside Section 3.1
+    assert m["above"] >= 1 - RTOL and m["below"] <= 1 + RTOL, m
 
 
 @pytest.mark.lemma("NG-3.1")
@@ -216,12 +257,15 @@ def test_sec31_conditions_monotone_in_beta(alpha0, xf, yf, norms, t):
         assert all(lhs >= rhs for lhs, rhs in c.values())
 
 
+test_beta_verdict = _verdict_test("NG-3.1", doc="β* certifies at β*(1+ε), fails at β*(1−ε).",
+    name="test_beta_verdict")
+test_beta_control_rejected = _control_test("NG-3.1", doc="W_L⁰ ≠ 0: β* no longer certifies.",
+    name="test_beta_control_rejected")
+
+
 # ----------------------------------------------------------------------------- NG-3.3
-@pytest.mark.lemma("NG-3.3")
-@_few(1)
-@given(seed=seeds())
-def test_lemma33_scaling(seed):
-    """σ_min(F_{L−1})² vs n₀Π n_lβ_l² (LeCun: = n_{L−1}) over 4 widths: slope CI contains 1."""
-    res = [(c, cn.lemma33_run_cell(c)) for c in cn.lemma33_cells(SWEEP, seed)]
-    j = cn.lemma33_summarize(res)
-    assert j.verdict == "holds", j.figures
+test_lemma33_verdict = _verdict_test("NG-3.3", k=1, doc="σ_min(F_{L−1})² vs n_{L−1} over 4 widths: slope CI "
+                                     "within 1 ± 0.5.",
+    name="test_lemma33_verdict")
+test_lemma33_control_rejected = _control_test("NG-3.3", k=1, doc="64 live units: slope CI wholly below 1.",
+    name="test_lemma33_control_rejected")

@@ -98,23 +98,40 @@ def ng_measure_certificate(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, C: 
     return cert
 
 
-def ng_grad_ratios(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+def _gained(weights: Sequence[torch.Tensor], act_gain: float) -> list[torch.Tensor]:
+    """The ReLU-net weights equivalent to activation ``act_gain·max(x, 0)``: by positive
+    homogeneity ``g·σ(F W) = σ(F (gW))``, so W_l → g W_l for l < L (W_L unchanged)."""
+    if not (math.isfinite(act_gain) and act_gain > 0):
+        raise ValueError(f"act_gain must be finite and > 0, got act_gain={act_gain!r}")
+    L = len(weights)
+    return [w * act_gain if l < L - 1 else w for l, w in enumerate(weights)]
+
+
+def ng_grad_ratios(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, *,
+                   act_gain: float = 1.0) -> torch.Tensor:
     """Lemma 2.1 (4): ``‖∇_{W_l}Φ‖_F / (‖X‖_F Π_{p≠l}‖W_p‖₂ ‖F_L − Y‖_F)`` for l = 1..L, shape (L,).
 
     The gradient is the closed form of :meth:`NguyenNet.gradients` (square loss, Φ = ½‖F_L−Y‖²);
-    the result is differentiable in ``weights`` and ``Y`` (for :func:`adversarial_max`)."""
-    net = NguyenNet(list(weights))
-    G = net.gradients(X, Y, loss="square")
-    res = (ng_features(weights, X)[-1] - Y).norm()
+    the result is differentiable in ``weights`` and ``Y`` (for :func:`adversarial_max`).
+    ``act_gain`` g ≠ 1 (the negative control): the net's activation is g·ReLU (Lipschitz g, where
+    Lemma 2.1 needs |σ'| ≤ 1); the bound keeps the norms of ``weights``. ∇_{W_l} of the g-net is
+    g·∇_{W'_l} of the ReLU net W' = (gW_1, …, gW_{L−1}, W_L) for l < L."""
+    Wg = _gained(weights, act_gain)
+    G = NguyenNet(list(Wg)).gradients(X, Y, loss="square")
+    L = len(weights)
+    G = [g * act_gain if l < L - 1 else g for l, g in enumerate(G)]
+    res = (ng_features(Wg, X)[-1] - Y).norm()
     norms = [spec(w) for w in weights]
     Xf = X.norm()
-    return torch.stack([G[l].norm() / ng_grad_bound(Xf, norms, l + 1, res) for l in range(len(weights))])
+    return torch.stack([G[l].norm() / ng_grad_bound(Xf, norms, l + 1, res) for l in range(L)])
 
 
-def ng_lip_ratios(Wa: Sequence[torch.Tensor], Wb: Sequence[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+def ng_lip_ratios(Wa: Sequence[torch.Tensor], Wb: Sequence[torch.Tensor], X: torch.Tensor, *,
+                  act_gain: float = 1.0) -> torch.Tensor:
     """Lemma 2.1 (5) with the sharpest admissible λ̄_p = max(‖W_p^a‖₂, ‖W_p^b‖₂):
-    ``‖F_l(θ_a) − F_l(θ_b)‖_F / bound_l`` for l = 1..L, shape (L,) (differentiable)."""
-    Fa, Fb = ng_features(Wa, X), ng_features(Wb, X)
+    ``‖F_l(θ_a) − F_l(θ_b)‖_F / bound_l`` for l = 1..L, shape (L,) (differentiable).
+    ``act_gain`` g ≠ 1 (the negative control): features of the g·ReLU net, bound unchanged."""
+    Fa, Fb = ng_features(_gained(Wa, act_gain), X), ng_features(_gained(Wb, act_gain), X)
     lam = [torch.maximum(spec(a), spec(b)) for a, b in zip(Wa, Wb)]
     diffs = [spec(a - b) for a, b in zip(Wa, Wb)]
     Xf = X.norm()
@@ -178,10 +195,13 @@ def ng_gd_trajectory(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, *, lr: fl
         F = ng_features(W, X)
         R = F[-1] - Y  # (N, n_L)
         losses.append(0.5 * (R * R).sum())
+        if not (torch.isfinite(losses[-1]) and all(bool(torch.isfinite(w).all()) for w in W)):
+            losses[-1] = torch.tensor(math.inf, dtype=losses[-1].dtype)  # overflowed: stop (no SVD of inf)
+            norms.append(torch.full((len(W),), math.nan, dtype=f64))
+            smins.append(torch.tensor(math.nan, dtype=f64))
+            break
         norms.append(torch.stack([spec(w) for w in W]))
         smins.append(sigma_min_rows(F[-2]))
-        if not torch.isfinite(losses[-1]):
-            break
         if k == steps:
             break
         G = NguyenNet(W).gradients(X, Y, loss="square")
@@ -196,43 +216,71 @@ def ng_trajectory_slacks(traj: dict, cert: NGCertificate, eta: float) -> dict[st
     * ``loss_ratio`` = max_k Φ(θ_k) / [(1 − ηα₀²/8)^k Φ(θ₀)]        (eq. 11; ≤ 1 required)
     * ``norm_ratio`` = max_{k,l} ‖W_l^k‖₂ / λ̄_l                     (eq. 12; ≤ 1 required)
     * ``sigma_ratio`` = min_k σ_min(F^k_{L−1}) / (α₀/2)               (eq. 12; ≥ 1 required)
-    plus ``loss_decay`` = Φ(θ_K)/Φ(θ₀) and ``bound_decay`` = (1 − ηα₀²/8)^K."""
+    plus ``loss_decay`` = Φ(θ_K)/Φ(θ₀) and ``bound_decay`` = (1 − ηα₀²/8)^K.
+
+    A run whose loss overflowed (``diverged``: GD stopped at a non-finite Φ) is judged on its
+    finite iterates, and its ``loss_ratio`` is at least ``DIVERGED_RATIO`` (an overflowed Φ_k
+    exceeds any finite bound (1 − ηα₀²/8)^k Φ(θ₀))."""
     loss = traj["loss"]
+    fin = torch.isfinite(loss)
+    diverged = not bool(fin.all())
+    n = int(fin.sum()) if not diverged else int(torch.nonzero(~fin)[0])
+    loss = loss[:n]
     K = loss.shape[0] - 1
     ks = torch.arange(K + 1, dtype=f64)
     phi0 = float(loss[0])
     bound = torch.tensor([ng_loss_bound(phi0, eta, cert.alpha0, int(k)) for k in ks], dtype=f64)
     lam = torch.tensor(cert.lam_bar, dtype=f64)
+    loss_ratio = float((loss / bound).max()) if phi0 > 0 else 0.0
     return {
-        "loss_ratio": float((loss / bound).max()) if phi0 > 0 else 0.0,
-        "norm_ratio": float((traj["weight_norms"] / lam).max()),
-        "sigma_ratio": float(traj["sigma_min"].min() / (cert.alpha0 / 2)),
+        "loss_ratio": max(loss_ratio, DIVERGED_RATIO) if diverged else loss_ratio,
+        "norm_ratio": float((traj["weight_norms"][:n] / lam).max()),
+        "sigma_ratio": float(traj["sigma_min"][:n].min() / (cert.alpha0 / 2)),
         "loss_decay": float(loss[-1] / loss[0]) if phi0 > 0 else 0.0,
         "bound_decay": float(bound[-1] / bound[0]),
         "steps": int(K),
+        "diverged": diverged,
     }
 
 
+#: the loss ratio reported for an overflowed GD run (a finite stand-in for +∞)
+DIVERGED_RATIO = 1e300
+
+
 # ---------------------------------------------------------------------- NG-PL (eq. 3) measured
-def ng_pl_measure(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor) -> dict[str, float]:
+def _objective_weight(objective: str, N: int) -> float:
+    """The factor c of the objective c·½‖F_L − Y‖_F²: 1 for 001's sum (Φ), 1/N for the mean."""
+    if objective == "sum":
+        return 1.0
+    if objective == "mean":
+        return 1.0 / N
+    raise ValueError(f"objective must be 'sum' or 'mean', got objective={objective!r}")
+
+
+def ng_pl_measure(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, *,
+                  objective: str = "sum") -> dict[str, float]:
     """001 Section 1 / eq. (3) at an arbitrary θ: ``grad_sq`` = ‖∇Φ(θ)‖² (from ``J``: ∇Φ = Jᵀr,
     r = vec(F_L − Y)), ``grad_sq_closed`` (the engine's closed-form gradients, a cross-check),
     ``phi`` = Φ(θ), ``lam_K`` = λ_min(K(θ)), ``lam_F`` = λ_min(F_{L−1}F_{L−1}ᵀ), and the two
     gaps ``pl_gap`` = ‖∇Φ‖² − 2λ_min(K)Φ and ``ntk_gap`` = λ_min(K) − λ_min(F_{L−1}F_{L−1}ᵀ)
-    (both ≥ 0 up to rounding), with ``scale`` a rounding scale for each."""
+    (both ≥ 0 up to rounding), with ``scale`` a rounding scale for each.
+
+    ``objective="mean"`` (the negative control): Φ is the mean ½‖F_L − Y‖²/N instead of 001's
+    sum, so ∇Φ = Jᵀr/N and the PL inequality with the unnormalised K can fail by a factor N."""
     from ..theory.nguyen import ng_pl_bound
 
     weights = [w.detach() for w in weights]
     F = ng_features(weights, X)
+    c = _objective_weight(objective, X.shape[0])
     R = F[-1] - Y  # (N, n_L)
     r = R.reshape(-1)  # row-major, as ntk_gram's J
     g = ntk_gram(weights, X)
     K, J = g["K"], g["J"]
-    grad = J.T @ r
+    grad = c * (J.T @ r)
     grad_sq = float(grad @ grad)
     G = NguyenNet(weights).gradients(X, Y, loss="square")
-    grad_sq_closed = float(sum((gg * gg).sum() for gg in G))
-    phi = 0.5 * float(r @ r)
+    grad_sq_closed = float(sum((gg * gg).sum() for gg in G)) * c * c
+    phi = 0.5 * c * float(r @ r)
     lam_K = float(torch.linalg.eigvalsh(K)[0])
     Gram = F[-2] @ F[-2].T  # (N, N)
     lam_F = float(torch.linalg.eigvalsh(Gram)[0])
@@ -244,8 +292,22 @@ def ng_pl_measure(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Ten
     }
 
 
-def ng_min_eig_ratio(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-    """Differentiable ``2λ_min(K)Φ / ‖∇Φ‖²`` (≤ 1 by NG-PL) for the adversarial search of θ."""
+def ng_pl_tight_labels(weights: Sequence[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    """Labels for the equality case of 001 Section 1's ‖∇Φ‖² ≥ 2λ_min(K)Φ: ``Y = F_L(θ) − v`` with
+    v the unit bottom eigenvector of K(θ) (reshaped row-major to (N, n_L)), so that the residual
+    r = vec(F_L − Y) = v and ‖∇Φ‖² = vᵀKv = λ_min(K) = 2λ_min(K)Φ."""
+    weights = [w.detach() for w in weights]
+    K = ntk_gram(weights, X)["K"]
+    v = torch.linalg.eigh(K).eigenvectors[:, 0]
+    FL = ng_features(weights, X)[-1]  # (N, n_L)
+    return FL - v.reshape(FL.shape)
+
+
+def ng_min_eig_ratio(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, *,
+                     objective: str = "sum") -> torch.Tensor:
+    """Differentiable ``2λ_min(K)Φ / ‖∇Φ‖²`` (≤ 1 by NG-PL) for the adversarial search of θ
+    (``objective="mean"``: Φ and ∇Φ of the mean objective, see :func:`ng_pl_measure`)."""
+    c = _objective_weight(objective, X.shape[0])
     from torch.func import jacrev
 
     def f(*ws):
@@ -256,20 +318,22 @@ def ng_min_eig_ratio(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.
     r = (ng_features(weights, X)[-1] - Y).reshape(-1)
     K = J @ J.T
     lam = torch.linalg.eigvalsh(K)[0]
-    g = J.T @ r
-    return 2 * lam * 0.5 * (r @ r) / (g @ g)
+    g = c * (J.T @ r)
+    return 2 * lam * 0.5 * c * (r @ r) / (g @ g)
 
 
 # ---------------------------------------------------------------------- Section 3.1 / Corollary 3.2 nets
 def ng_sec31_net(X: torch.Tensor, Y: torch.Tensor, widths: Sequence[int], *, seed: int,
-                 beta_factor: float = 1.0) -> tuple[NguyenNet, float, float]:
+                 beta_factor: float = 1.0, last_layer: str = "zero") -> tuple[NguyenNet, float, float]:
     """001 Section 3.1: LeCun ``W_1..W_{L−1}`` (seeded), ``W_L = 0``, scaled by
     ``β = beta_factor · β*`` with β* the smallest β satisfying (14), (15) and (8)
-    (:func:`~overparam_verify.theory.nguyen.ng_min_beta`). Returns ``(net, β, β*)``."""
+    (:func:`~overparam_verify.theory.nguyen.ng_min_beta`). Returns ``(net, β, β*)``.
+    ``last_layer="lecun"``/``"small"`` (the NG-3.1 control): W_L ≠ 0, outside Section 3.1 —
+    β* is still computed from (14), (15), (8), which assume W_L = 0."""
     from ..theory.nguyen import ng_min_beta
 
     n0 = X.shape[1]
-    base = NguyenNet.lecun_init(n0, list(widths), last_layer="zero", seed=seed)
+    base = NguyenNet.lecun_init(n0, list(widths), last_layer=last_layer, seed=seed)
     W = base.weights
     alpha0 = float(sigma_min_rows(ng_features(W, X)[-2]))
     bstar = ng_min_beta(alpha0, float(X.norm()), float(Y.norm()), [float(spec(w)) for w in W[:-1]])
