@@ -129,12 +129,16 @@ def worker_environment() -> dict:
     import platform
     import sys
 
-    try:
-        import torch
-
+    torch = sys.modules.get("torch")
+    if torch is not None:
         tv = torch.__version__
-    except Exception:  # noqa: BLE001 - reported as missing
-        tv = None
+    else:  # the installed version, without the seconds an import of torch takes
+        try:
+            from importlib.metadata import version
+
+            tv = version("torch")
+        except Exception:  # noqa: BLE001 - reported as missing
+            tv = None
     return {"python": sys.version.split()[0], "torch": tv, "platform": platform.platform(),
             "host": socket.gethostname(), "cpu_count": os.cpu_count()}
 
