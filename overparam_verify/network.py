@@ -94,11 +94,21 @@ class Network:
         for k in kinds:
             if k not in ("relu", "linear", "res"):
                 raise ValueError(f"unknown layer kind {k!r}")
-        self.mats = list(mats)
+        # numpy arrays (or nested lists) are accepted: torch.as_tensor keeps their dtype
+        self.mats = [M if isinstance(M, torch.Tensor) else torch.as_tensor(M) for M in mats]
         self.kinds = tuple(kinds)
         self.trainable = tuple(bool(t) for t in trainable)
-        self.head = head
+        self.head = head if head is None or isinstance(head, torch.Tensor) else torch.as_tensor(head)
         self.head_kind = head_kind
+
+    def __repr__(self) -> str:
+        """Class, input dimension d, widths, the seed it was drawn from (when known: set by
+        ``gaussian_init``/``lecun_init`` callers such as the strategies) and dtype."""
+        extra = "" if self.device.type == "cpu" else f", device={str(self.device)!r}"
+        if self.ensemble_size is not None:
+            extra += f", K={self.ensemble_size}"
+        return (f"{type(self).__name__}(d={self.input_dim}, widths={self.widths}, "
+                f"seed={getattr(self, 'seed', None)!r}, dtype={self.dtype}{extra})")
 
     # ------------------------------------------------------------------ basic properties
     @property

@@ -158,6 +158,28 @@ def test_max_points_bound():
         assert max_points_bound(d, math.sqrt(2 * (d + 1) / d)) >= d + 1 - 1e-9
 
 
+@given(a=st.sampled_from([0.5, 1.0, 1.5, 4.0, 15.5, 100.0, 999.5]), b=st.sampled_from([0.5, 1.0, 3.0]),
+       x=st.floats(0.0, 1.0), power=st.sampled_from([1, 4, 16]))
+def test_betainc_matches_scipy(a, b, x, power):
+    """The pure-Python regularized incomplete beta behind :func:`max_points_bound` (so that the
+    lean install needs no scipy) against ``scipy.special.betainc``, also deep in the tails."""
+    from scipy.special import betainc
+
+    from overparam_verify.data import _betainc
+
+    x = x**power
+    assert _betainc(a, b, x) == pytest.approx(float(betainc(a, b, x)), rel=1e-12, abs=1e-300)
+
+
+def test_max_points_bound_does_not_import_scipy():
+    import subprocess
+    import sys
+
+    code = "import sys; from overparam_verify.data import max_points_bound as m; m(32, 1.15); print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
 @given(seed=seeds, n=st.integers(1, 12), d=st.integers(1, 5))
 def test_min_separation_matches_brute_force(seed, n, d):
     g = torch.Generator().manual_seed(seed)
