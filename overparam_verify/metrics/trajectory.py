@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "train_until",
+    "late_rate",
     "total_grad_sq",
     "descent_gaps",
     "descent_tolerance",
+    "descent_ratio",
     "first_violation",
     "breaks_descent",
     "descent_frontier",
@@ -51,19 +53,39 @@ _EPS = torch.finfo(torch.float64).eps
 
 
 def train_until(net: Network, X: torch.Tensor, y: torch.Tensor, *, loss: str, lr: float, steps: int,
-                max_steps: int, done) -> list[float]:
-    """GD through the engine (``trace=False``) in chunks of ``steps`` until ``done(losses)`` is
-    true or ``max_steps`` steps are done; returns the loss at every iterate (chunks joined at their
-    shared iterate). For statements whose iteration count has hidden constants (AZLS Theorem 1,
-    AZLS Section 5): a fixed step budget would test the budget, not the statement."""
+                max_steps: int, done, batch_size: int | None = None, seed: int = 0) -> list[float]:
+    """GD (or minibatch SGD with ``batch_size``; chunk j draws its minibatches from seed
+    ``seed + j``) through the engine (``trace=False``) in chunks of ``steps`` until
+    ``done(losses)`` is true or ``max_steps`` steps are done; returns the full-batch loss at every
+    iterate (chunks joined at their shared iterate). For statements whose iteration count has
+    hidden constants (AZLS Theorem 1, AZLS Section 5, ZCZG 000 Theorem 4.4): a fixed step budget
+    would test the budget, not the statement."""
     if max_steps < steps:
         raise ValueError(f"max_steps must be >= steps={steps}, got max_steps={max_steps!r}")
     F: list[float] = []
+    j = 0
     while True:
-        net, tr = _training.train(net, X, y, loss=loss, lr=lr, steps=steps, trace=False)
+        net, tr = _training.train(net, X, y, loss=loss, lr=lr, steps=steps, trace=False, batch_size=batch_size,
+                                  seed=int(seed) + j)
+        j += 1
         F += tr.loss.tolist()[1 if F else 0:]
         if done(F) or len(F) - 1 >= max_steps:
             return F
+
+
+def late_rate(loss: Sequence[float], window: int) -> float:
+    """The fitted ``d log F/dt`` over the last ``window`` iterates (least squares; ``0.0`` for a
+    loss that is exactly flat, ``-inf`` if it reached 0). The decay rate a linear-convergence
+    statement (AZLS Theorem 1) is judged by at the end of a run."""
+    import numpy as np
+
+    F = np.asarray([float(v) for v in loss], dtype=np.float64)[-int(window):]
+    if F.size < 2:
+        raise ValueError(f"need at least 2 iterates in the window, got {F.size}")
+    if (F <= 0).any():
+        return -math.inf
+    t = np.arange(F.size, dtype=np.float64)
+    return float(np.polyfit(t, np.log(F), 1)[0])
 
 
 def total_grad_sq(trace: Trace) -> torch.Tensor:
@@ -90,6 +112,20 @@ def descent_gaps(trace: Trace, lr: float) -> torch.Tensor:
 def descent_tolerance(trace: Trace) -> torch.Tensor:
     """Rounding tolerance of a loss difference in float64: 64·eps·max(L_k, L_{k+1}). (K,)"""
     return 64 * _EPS * torch.maximum(trace.loss[1:].abs(), trace.loss[:-1].abs())
+
+
+def descent_ratio(trace: Trace, lr: float) -> float:
+    """``min_k (L_S(W⁽ᵏ⁾) − L_S(W⁽ᵏ⁺¹⁾) + tol_k) / ((η/2)‖∇L_S(W⁽ᵏ⁾)‖_F²)`` over the steps of
+    ``trace`` with a non-zero gradient: ≥ 1 ⇔ 000 eq. (5.5) (sufficient descent) held at every
+    step, up to the float64 rounding ``tol_k`` of :func:`descent_tolerance` (``inf`` if every
+    gradient was 0)."""
+    _check_every_step(trace)
+    g2 = total_grad_sq(trace)[:-1]
+    dec = trace.loss[:-1] - trace.loss[1:] + descent_tolerance(trace)
+    keep = g2 > 0
+    if not bool(keep.any()):
+        return math.inf
+    return float((dec[keep] / (0.5 * float(lr) * g2[keep])).min())
 
 
 def first_violation(trace: Trace, lr: float, criterion: str = "sufficient") -> int | None:

@@ -38,6 +38,11 @@ __all__ = [
     "AZLS_THM1_EXPONENT",
     "AZLS_CE_THRESHOLD",
     "AZLS_THM1_MAX_SPREAD",
+    "AZLS_THM1_PLATEAU_FACTOR",
+    "AZLS_THM1_N_EXPONENT",
+    "azls1_plateaued",
+    "THM44_STEPS_N_EXPONENT",
+    "DESCENT_FRONTIER_L_EXPONENT",
     "ce_sum_accuracy_threshold",
     "ROUNDING_RTOL",
     "THM44_DELTA",
@@ -131,7 +136,7 @@ def c3_bound(L: int, M: int, eta: float, n: int, sum_lprime: float) -> float:
     return -(2.0 ** (5 * _pos_int("L", L))) * _pos_int("M", M) * _pos("eta", eta) / (7.0 * _pos_int("n", n)) * _lprime(sum_lprime)
 
 
-def _check_c5(u: Sequence, B: int) -> tuple[list[Fraction], int]:
+def _check_c5(u: Sequence, B: int, centered: bool = True) -> tuple[list[Fraction], int]:
     u = [Fraction(x) for x in u]
     n = len(u)
     if n < 2:
@@ -139,23 +144,26 @@ def _check_c5(u: Sequence, B: int) -> tuple[list[Fraction], int]:
     B = _pos_int("B", B)
     if B > n:
         raise ValueError(f"the minibatch size B={B} must be <= n={n}")
-    if sum(u) != 0:
+    if centered and sum(u) != 0:
         raise ValueError("Lemma C.5 needs Σ_i u_i = 0")
     return u, B
 
 
-def c5_second_moment(u: Sequence, B: int) -> Fraction:
+def c5_second_moment(u: Sequence, B: int, *, centered: bool = True) -> Fraction:
     """003 Lemma C.5 (proof, D.5): for a uniform B-subset (without replacement) of values with
-    ``Σ u_i = 0``, ``E[(B⁻¹Σ_{i∈B}u_i)²] = (n − B)/(B(n − 1)) · E[u_i²]`` — exact (``Fraction``)."""
-    u, B = _check_c5(u, B)
+    ``Σ u_i = 0``, ``E[(B⁻¹Σ_{i∈B}u_i)²] = (n − B)/(B(n − 1)) · E[u_i²]`` — exact (``Fraction``).
+    ``centered=False`` evaluates the same formula without requiring Σ u_i = 0 (outside the lemma:
+    the negative control of ZCZG-C.5, where the formula and the bound are expected to fail)."""
+    u, B = _check_c5(u, B, centered)
     n = len(u)
     Eu2 = sum(x * x for x in u) / n
     return Fraction(n - B, B * (n - 1)) * Eu2
 
 
-def c5_bound(u: Sequence, B: int) -> Fraction:
-    """003 Lemma C.5: ``E[(B⁻¹Σ_{i∈B}u_i)²] ≤ E[u_i²]/B`` (E[u_i²] = (1/n)Σ u_i², i uniform)."""
-    u, B = _check_c5(u, B)
+def c5_bound(u: Sequence, B: int, *, centered: bool = True) -> Fraction:
+    """003 Lemma C.5: ``E[(B⁻¹Σ_{i∈B}u_i)²] ≤ E[u_i²]/B`` (E[u_i²] = (1/n)Σ u_i², i uniform).
+    ``centered=False``: the same right-hand side without requiring Σ u_i = 0 (outside the lemma)."""
+    u, B = _check_c5(u, B, centered)
     return sum(x * x for x in u) / (len(u) * B)
 
 
@@ -173,6 +181,30 @@ AZLS_THM1_EXPONENT = 1.0
 AZLS_THM1_MAX_SPREAD = 1.5
 #: AZLS footnote 7: cross-entropy objective ≤ 1/4 suffices for 100 % training accuracy
 AZLS_CE_THRESHOLD = 0.25
+#: AZLS Theorem 1, how a *plateau* is told from slow convergence: a run that has not reached ε
+#: within its budget has plateaued when, at its late rate r = d log F/dt (last chunk), reaching ε
+#: would take more than this many times the whole budget (or r ≥ 0). Theorem 1 then fails.
+AZLS_THM1_PLATEAU_FACTOR = 10.0
+#: AZLS Theorem 1: T = O(n⁶L²δ⁻² log 1/ε) — the steps per e-fold of F grow at most like n⁶
+AZLS_THM1_N_EXPONENT = 6.0
+#: 000 Theorem 4.4: K = Õ(n⁵L³/φ + n³L³ε⁻¹/φ); at ε = ℓ(0)/n (zero training error) the first term
+#: dominates: the steps to ε grow at most like n⁵ (an upper bound on the exponent of n)
+THM44_STEPS_N_EXPONENT = 5.0
+#: 000 Theorem 4.4 (step size η = O(M⁻¹L⁻³)): the exponent of L of the largest safe step size
+#: (the frontier may decay slower in L than L⁻³, the rule is then conservative, but not faster)
+DESCENT_FRONTIER_L_EXPONENT = -3.0
+
+
+def azls1_plateaued(F0: float, F_final: float, rate: float, eps_fraction: float, max_steps: int) -> bool:
+    """Whether a run that ended at ``F_final > eps_fraction·F0`` has plateaued
+    (:data:`AZLS_THM1_PLATEAU_FACTOR`): ``rate ≥ 0``, or the steps still needed at ``rate``,
+    ``log(F_final/(eps_fraction·F0))/|rate|``, exceed the factor times ``max_steps``."""
+    target = float(eps_fraction) * float(F0)
+    if not (F_final > target):
+        return False
+    if not (rate < 0):
+        return True
+    return math.log(F_final / target) / abs(rate) > AZLS_THM1_PLATEAU_FACTOR * _pos_int("max_steps", max_steps)
 
 
 def ce_sum_accuracy_threshold(n: int, *, mean: bool = False) -> float:
