@@ -56,7 +56,7 @@ import torch
 
 from . import data as _data
 from .metrics.init_backward import lanczos_top_eigenvalue, sparse_sup
-from .network import DeepReLUNet, Network
+from .network import DeepReLUNet, Network, _check_positive_int, _check_widths
 from .training import Trace, _check_hparams, _stack_nets, _train_core, _unstack
 from .losses import get_loss
 
@@ -96,8 +96,29 @@ def draws(factory: Callable[..., Network], seeds: Sequence[int]) -> Network:
 def zczg_draws(d: int, widths: Sequence[int], seeds: Sequence[int], *, dtype: torch.dtype = f64,
                device="cpu") -> DeepReLUNet:
     """R draws of ZCZG's He initialisation (003 §3.3), ``DeepReLUNet.gaussian_init(d, widths,
-    seed=s)`` for s in ``seeds``, stacked: ``W_l`` (R, m_{l-1}, m_l), ``v`` (R, m_L)."""
-    return draws(lambda seed: DeepReLUNet.gaussian_init(d, widths, seed=seed, dtype=dtype, device=device), seeds)
+    seed=s)`` for s in ``seeds``, stacked: ``W_l`` (R, m_{l-1}, m_l), ``v`` (R, m_L).
+
+    In float64 on the CPU each draw's generator writes straight into its slice of the stacked
+    weights (the same calls, in the same order, as ``gaussian_init``: bit-identical, without a
+    second copy of every matrix); otherwise the R networks are drawn and stacked."""
+    seeds = _check_seeds(seeds)
+    if dtype != f64 or torch.device(device).type != "cpu":
+        return draws(lambda seed: DeepReLUNet.gaussian_init(d, widths, seed=seed, dtype=dtype, device=device), seeds)
+    d, widths = _check_positive_int("d", d), _check_widths(widths)  # as gaussian_init, before any work
+    if widths[-1] % 2:
+        raise ValueError(f"the last width m_L={widths[-1]} must be even for a balanced ±1 output vector v")
+    dims, L, mL = [d] + widths, len(widths), widths[-1]
+    Ws = [torch.empty(len(seeds), dims[l], dims[l + 1], dtype=f64) for l in range(L)]  # (R, m_{l-1}, m_l)
+    V = torch.empty(len(seeds), mL, dtype=f64)  # (R, m_L)
+    half = torch.ones(mL, dtype=f64)
+    half[mL // 2:] = -1.0
+    for r, s in enumerate(seeds):  # gaussian_init's draws, in its order, from its generator
+        g = torch.Generator().manual_seed(int(s))
+        for l in range(L):
+            torch.randn(dims[l], dims[l + 1], generator=g, dtype=f64, out=Ws[l][r])
+            Ws[l][r].mul_(math.sqrt(2.0 / dims[l + 1]))  # entries N(0, 2/m_l)
+        V[r] = half[torch.randperm(mL, generator=g)]
+    return DeepReLUNet(Ws, V)
 
 
 def sphere_data(n: int, d: int, phi: float, seeds: Sequence[int], **kw) -> tuple[torch.Tensor, torch.Tensor]:
@@ -107,10 +128,19 @@ def sphere_data(n: int, d: int, phi: float, seeds: Sequence[int], **kw) -> tuple
     return torch.stack([o[0] for o in out]), torch.stack([o[1] for o in out])
 
 
-def member(net: Network, r: int) -> Network:
-    """Draw r of a stacked network, as a single network (a copy)."""
-    _check_stacked(net)
-    return _unstack(net, int(r))
+def member(net: Network, r: int, *, copy: bool = True) -> Network:
+    """Draw r of a stacked network, as a single network: a copy, or with ``copy=False`` views
+    into the stack (no memory traffic; writing to them writes the stack)."""
+    R = _check_stacked(net)
+    if not (int(r) == r and -R <= r < R):
+        raise ValueError(f"r must be a draw index in [0, R={R}), got r={r!r}")
+    if copy:
+        return _unstack(net, int(r))
+    out = object.__new__(type(net))
+    out.__dict__.update(net.__dict__)
+    out.mats = [M[int(r)] for M in net.mats]
+    out.head = None if net.head is None else net.head[int(r)]
+    return out
 
 
 def _check_stacked(net) -> int:

@@ -48,8 +48,11 @@ def test_draws_are_the_per_seed_draws_bit_for_bit(seeds, widths, n):
         assert torch.equal(Xs[r], X)
         assert all(torch.equal(a[r], b) for a, b in zip(net.weights, one.weights))
         assert torch.equal(net.v[r], one.v)
-        m = B.member(net, r)
-        assert m.ensemble_size is None and all(torch.equal(a, b) for a, b in zip(m.weights, one.weights))
+        for copy in (True, False):
+            m = B.member(net, r, copy=copy)
+            assert m.ensemble_size is None and all(torch.equal(a, b) for a, b in zip(m.weights, one.weights))
+            assert torch.equal(m.forward(X), one.forward(X))
+        assert B.member(net, r, copy=False).weights[0].data_ptr() != one.weights[0].data_ptr()
 
 
 @settings(max_examples=10)
@@ -156,6 +159,7 @@ _X = torch.ones(2, 3, 5, dtype=F64) / 5 ** 0.5
     (lambda: B.forward_norms(_net, torch.ones(2, 3, 4)), "d=5"),
     (lambda: B.forward_norms(_net, torch.full((2, 3, 5), float("nan"))), "finite"),
     (lambda: B.sparse_sups(_net, _X, 0), "sparsity"),
+    (lambda: B.member(_net, 2), "draw index"),
     (lambda: B.sign_changes_under(_net, _X, [torch.zeros(2, 5, 8)]), "one perturbation per trained layer"),
     (lambda: B.sign_changes_under(_net, _X, [torch.zeros(5, 8), torch.zeros(8, 6)]), "stacked shape"),
     (lambda: B.layer_product_norms(B.draws(lambda seed: ov.AZLSNet.gaussian_init(5, 8, 2, seed=seed), [0]), _X[:1]),
