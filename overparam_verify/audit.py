@@ -570,7 +570,14 @@ def key_figure(row: LemmaResult) -> str:
     if row.parts:
         from .judge import part_summary
 
-        return "; ".join(part_summary(p) for p in row.parts if p.get("decides", True))
+        def line(p) -> str:
+            try:
+                return part_summary(p)
+            except (TypeError, ValueError, KeyError):  # e.g. a JSON-ified "inf" slack: show it as it is
+                keys = ("slope", "ci", "exponent") if p.get("kind") == "law" else ("slack", "failures", "trials")
+                return f"{p.get('name')}: " + ", ".join(f"{k} {_fmt(p.get(k))}" for k in keys)
+
+        return "; ".join(line(p) for p in row.parts if p.get("decides", True))
     f = row.figures or {}
     parts: list[str] = []
     fdicts = [k for k in f if "frontier" in k.lower() and isinstance(f[k], dict) and f[k]]

@@ -54,13 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--quick", dest="profile", action="store_const", const="quick",
                    help="the quick profile: small cells, < 5 min on 2 CPU cores (default)")
     g.add_argument("--full", dest="profile", action="store_const", const="full",
-                   help="the full profile: the large sweeps, meant for a GPU or a cluster")
+                   help="the full profile: the large sweeps, meant for a GPU or a cluster (default: --quick)")
     g.add_argument("--profile", dest="profile", choices=("ci", "quick", "full"),
                    help="the profile by name; 'ci' is the tiny one the test suite uses (default quick)")
     a.set_defaults(profile="quick")
     a.add_argument("--only", nargs="+", metavar="ID",
                    help="catalogue IDs or aliases to run, any letter case (default: every statement)")
-    a.add_argument("--list", action="store_true", help="print the catalogue's IDs, aliases and kinds, and exit")
+    a.add_argument("--list", action="store_true", help="print the catalogue's IDs, aliases and kinds, and exit (default off)")
     a.add_argument("--json", metavar="F", help="JSON report (default audit-out/audit.json)")
     a.add_argument("--markdown", metavar="F", help="Markdown report (default audit-out/audit.md)")
     a.add_argument("--html", metavar="F", help="HTML report (default: audit.html beside the Markdown)")
@@ -316,6 +316,12 @@ def _audit(args, statements: Mapping | None) -> int:
         progress.update(state["overall"], advance=1, description=f"{sid}: cell {done}/{n}")
 
     def on_lemma(row):
+        try:
+            show(row)
+        except Exception as exc:  # noqa: BLE001 - a display bug never stops the audit
+            log(f"warning: cannot display {row.id}: {type(exc).__name__}: {exc}")
+
+    def show(row):
         with hb.lock:
             hb.finished.add(row.id)
             hb.done[row.id] = max(hb.done.get(row.id, 0), row.cells)

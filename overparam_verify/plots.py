@@ -94,11 +94,33 @@ def _declutter(fig) -> None:
                 t.set_visible(False)
 
 
+def _wrap(text: str, width: int = 44) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)[:3])
+
+
+def _y_log_ticks(ax) -> None:
+    """Plain-number labels on a log y axis; 1-2-5 major ticks when the range spans under two
+    decades, and no minor labels (they crowd)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = ax.get_ylim()
+    if lo > 0 and hi / lo < 100:
+        subs = (1.0, 2.0, 5.0)
+        if sum(lo <= m * 10.0 ** e <= hi for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+               for m in subs) < 2:
+            subs = tuple(float(m) for m in range(1, 10))
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def _x_ticks(ax, xs: list[float], log: bool) -> None:
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
     vals = sorted(set(xs))
-    if 2 <= len(vals) <= 8:
+    if 1 <= len(vals) <= 8:
         ok = all((b / a if log else 1.0) >= 1.25 for a, b in zip(vals, vals[1:])) if log else True
         if ok:
             ax.xaxis.set_major_locator(FixedLocator(vals))
@@ -155,9 +177,10 @@ def plot_law(ax, part: Mapping) -> bool:
     if power:
         ax.set_xscale("log")
     ax.set_yscale("log")
+    _y_log_ticks(ax)
     _x_ticks(ax, xs, power)
     ax.set_xlabel(_var_label(part.get("variable")))
-    ax.set_ylabel(str(part.get("statistic") or part.get("name")), fontsize=8)
+    ax.set_ylabel(_wrap(part.get("statistic") or part.get("name")), fontsize=7)
     ax.set_title(f"{part.get('name')}: {verdict}", fontsize=8, color=VERDICT_COLOR.get(verdict, "k"))
     ax.grid(alpha=0.25, which="both")
     ax.legend(fontsize=6, loc="best")
@@ -171,7 +194,8 @@ def plot_bound(ax, part: Mapping) -> bool:
         return False
     x = part.get("x")
     var = part.get("variable")
-    if isinstance(x, list) and len(x) == len(r) and all(_num(v) is not None for v in x):
+    has_x = isinstance(x, list) and len(x) == len(r) and all(_num(v) is not None for v in x)
+    if has_x:
         xs = [float(v) for v in x]
     else:
         xs, var = [float(i) for i in range(len(r))], None
@@ -188,14 +212,15 @@ def plot_bound(ax, part: Mapping) -> bool:
     if bad:
         ax.plot([a for a, _ in bad], [b for _, b in bad], "x", ms=6, color="tab:red", label="failing trial")
     ax.axhline(1.0, color="tab:red", lw=1.2, ls="--", label=f"bound ({'≤' if le else '≥'} 1)")
-    logx = var is not None and min(xv) > 0 and max(xv) / min(xv) >= 8
+    logx = has_x and min(xv) > 0 and max(xv) / min(xv) >= 8
     if logx:
         ax.set_xscale("log")
     if min(rv) > 0 and max(rv) / min(rv) >= 30:
         ax.set_yscale("log")
+        _y_log_ticks(ax)
     _x_ticks(ax, xv, logx)
-    ax.set_xlabel(_var_label(var))
-    ax.set_ylabel(f"{part.get('statistic') or part.get('name')} / bound", fontsize=8)
+    ax.set_xlabel(_var_label(var) if var else ("the swept value of each trial" if has_x else "trial"))
+    ax.set_ylabel(_wrap(f"{part.get('statistic') or part.get('name')} / bound"), fontsize=7)
     slack, F, T = _num(part.get("slack")), part.get("failures"), part.get("trials")
     extra = (f", slack {slack:.3g}" if slack is not None else "") + (f", {F}/{T} fail" if T else "")
     ax.set_title(f"{part.get('name')}: {verdict}{extra}", fontsize=8, color=VERDICT_COLOR.get(verdict, "k"))
@@ -243,19 +268,24 @@ def plot_lemma(row, plot_fn, path: Path) -> Path | None:
 
     parts = _plottable(_get(row, "parts"))
     n = len(parts)
-    fig, axes = plt.subplots(1, max(n, 1), figsize=(4.6 * max(n, 1) if n else 5.0, 3.9), squeeze=False)
+    ncols = min(max(n, 1), 2)
+    nrows = max(1, math.ceil(n / 2))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.9 * nrows), squeeze=False)
+    flat = [ax for rowax in axes for ax in rowax]
     try:
         if n:
-            for ax, p in zip(axes[0], parts):
+            for ax, p in zip(flat, parts):
                 (plot_law if p.get("kind") == "law" else plot_bound)(ax, p)
+            for ax in flat[n:]:
+                ax.set_visible(False)
         elif plot_fn is not None and _get(row, "judgement") is not None:
             plot_fn(_get(row, "results"), _get(row, "judgement"), axes[0][0])
         elif not _generic(row, axes[0][0]):
             return None
         verdict = _get(row, "verdict")
-        fig.suptitle(f"{_get(row, 'id')} ({_get(row, 'kind')}): {verdict}", fontsize=9,
+        fig.suptitle(f"{_get(row, 'id')} ({_get(row, 'kind')}): {verdict}", fontsize=10,
                      color=VERDICT_COLOR.get(verdict, "k"))
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 0.96))
         _declutter(fig)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=100)

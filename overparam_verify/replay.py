@@ -99,7 +99,8 @@ def _fmt(v: Any) -> str:
 def replay(sid: str, *, report: str | Path = "audit-out/audit.json", cell: str | None = None,
            device: str | None = None, statements: Mapping | None = None, out: TextIO | None = None) -> int:
     """``overparam-verify replay``: rerun one cell of ``sid`` from ``report``; print the
-    measurement. Returns 0. ``ValueError`` for an unknown ID, a missing report or cell."""
+    measurement. Returns 0, or 1 when the cell raises (the error is printed). ``ValueError``
+    for an unknown ID, a missing report or cell."""
     from . import audit as au
 
     out = out or sys.stdout
@@ -118,8 +119,19 @@ def replay(sid: str, *, report: str | Path = "audit-out/audit.json", cell: str |
     import time
 
     t0 = time.perf_counter()
-    res = replay_cell(cid, params, statements)
+    try:
+        res = replay_cell(cid, params, statements)
+    except ValueError as exc:
+        if "not registered" in str(exc):
+            raise
+        res, err = None, exc
+    except Exception as exc:  # noqa: BLE001 - the cell's own failure is the finding
+        res, err = None, exc
     secs = time.perf_counter() - t0
+    if res is None:
+        print(f"run_cell raised {type(err).__name__}: {err}  [{secs:.2f} s]", file=out)
+        out.flush()
+        return 1
     print(f"measurement ({secs:.2f} s):", file=out)
     for k in sorted(res):
         print(f"  {k} = {_fmt(res[k])}", file=out)

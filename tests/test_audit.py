@@ -226,3 +226,35 @@ def test_ctrl_c_keeps_finished_cells_and_resume_continues(tmp_path):
     assert CALLS["I"] == 3 + 4 and res.lemmas[0].cached == 2 and res.lemmas[0].verdict == "holds"
     full = au.run_audit("ci", only=["ZCZG-A.8"], statements=fakes(), executor="serial", cache_dir=None)
     assert res.lemmas[0].figures == full.lemmas[0].figures
+
+
+def test_code_hash_changes_with_the_statement_source(tmp_path, monkeypatch):
+    """The cache key includes a hash of the measuring module's source: editing it invalidates
+    --resume; the same code hashes the same."""
+    import importlib
+    import sys
+
+    mod = tmp_path / "fake_family_mod.py"
+    mod.write_text("def run(params):\n    return {'y': 1.0}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module("fake_family_mod")
+    st = _st("ZCZG-A.8", s_cells, m.run, s_sum)
+    h1 = au.statement_code_hash(st)
+    assert h1 == au.statement_code_hash(_st("ZCZG-A.8", s_cells, m.run, s_sum))
+    mod.write_text("def run(params):\n    return {'y': 2.0}  # changed\n")
+    importlib.invalidate_caches()
+    m = importlib.reload(m)
+    h2 = au.statement_code_hash(_st("ZCZG-A.8", s_cells, m.run, s_sum))
+    assert h1 != h2
+    assert au.cell_key({"a": 1}, h1) != au.cell_key({"a": 1}, h2) != au.cell_key({"a": 1})
+    sys.modules.pop("fake_family_mod", None)
+
+
+def test_environment_records_the_executor(tmp_path):
+    res = au.run_audit("ci", only=["ZCZG-A.8"], statements=fakes(), executor="serial", cache_dir=None)
+    assert res.environment["executor"] == "serial"
+    res = au.run_audit("ci", only=["ZCZG-A.8"], statements=fakes(), executor="dask", workers=1, processes=False,
+                       cache_dir=None)
+    env = res.environment
+    assert env["executor"] == "dask" and env["workers"] == 1 and env["scheduler"].startswith("inproc://")
+    assert len(env["worker_environment"]) == 1

@@ -43,3 +43,43 @@ def test_bad_config(tmp_path, kw, msg):
     with pytest.raises(ValueError, match=msg):
         reproduce(ReproduceConfig(**kw), tmp_path / "x")
     assert not (tmp_path / "x").exists()  # nothing half-done
+
+
+def test_out_is_checked_before_training_and_results_written_per_width(tmp_path, monkeypatch):
+    import overparam_verify.reproduce as rp
+
+    (tmp_path / "file").write_text("x")
+    called = []
+    monkeypatch.setattr(rp, "run", lambda *a, **k: called.append(1))
+    with pytest.raises(ValueError, match="not a writable directory"):
+        reproduce(ReproduceConfig(widths=[4], depth=2, steps=2, max_samples=20), tmp_path / "file" / "out")
+    assert not called  # nothing trained
+    monkeypatch.undo()
+
+    seen, steps = [], []
+    out = tmp_path / "new" / "dir"
+
+    def progress(m, r):  # results.json already holds this width when the callback runs
+        doc = json.loads((out / "results.json").read_text())
+        seen.append((m, sorted(k for k in doc if k.isdigit()), doc["complete"]))
+
+    cfg = ReproduceConfig(widths=[4, 6], depth=2, steps=10, lr=0.05, record_every=5, max_samples=20)
+    reproduce(cfg, out, progress=progress, on_step=lambda m, k, n, s: steps.append((m, k, n)))
+    assert seen == [(4, ["4"], False), (6, ["4", "6"], False)]
+    assert json.loads((out / "results.json").read_text())["complete"] is True
+    assert (4, 1, 10) in steps and (6, 10, 10) in steps  # every tenth of the steps, per width
+    assert not list(out.glob("*.tmp"))
+
+
+def test_reproduce_cli_unwritable_out_and_step_lines(tmp_path, monkeypatch, capsys):
+    from overparam_verify.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "f").write_text("x")
+    assert main(["reproduce", "--out", "f/x", "--widths", "4", "--depth", "2", "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and len(err.strip().splitlines()) == 1
+    assert main(["reproduce", "--out", "r", "--widths", "4", "--depth", "2", "--steps", "4", "--max-samples", "20",
+                 "--lr", "0.05", "--record-every", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "m=    4: step 2/4" in out and "results.json updated" in out
