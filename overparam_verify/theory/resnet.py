@@ -3,7 +3,11 @@
 for the residual weights (AZLS Appendix J, after Hardt & Ma 2017): the forward norms stay
 bounded in depth and GD reaches ε training error.
 
-* :func:`resnet_default_scale` — the init scale τ = 1/L of :meth:`ResidualNet.gaussian_init`.
+* :func:`resnet_default_scale` — the init scale τ = 1/L of :meth:`ResidualNet.gaussian_init`
+  (at which the net tends to the identity: the forward bound Π(1 + 2√2/L) ≤ e^{2√2} is arithmetic).
+* :func:`resnet_critical_scale` — the critical τ = 1/√L: E‖(I + W_l)h‖² = (1 + 2τ²)‖h‖² multiplies
+  to (1 + 2/L)^L ≤ e² — bounded in depth in expectation, but approached from below over the
+  depths a sweep reaches, while τ = O(1) grows geometrically.
 * :func:`resnet_forward_bound` — the exact bound ‖h_L‖ ≤ Π_l (1 + ‖W_l‖₂) ‖h_0‖ (σ is
   1-Lipschitz with σ(0) = 0, so ‖σ(h + W h)‖ ≤ ‖(I + W) h‖ ≤ (1 + ‖W‖₂)‖h‖).
 * :data:`RESNET_DEPTH_EXPONENT` — "bounded in depth": max‖h_L‖ = O(L⁰) (an upper bound).
@@ -11,9 +15,10 @@ bounded in depth and GD reaches ε training error.
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
-__all__ = ["RESNET_DEPTH_EXPONENT", "resnet_default_scale", "resnet_forward_bound", "resnet_gd_regime"]
+__all__ = ["RESNET_DEPTH_EXPONENT", "resnet_default_scale", "resnet_critical_scale", "resnet_forward_bound", "resnet_gd_regime"]
 
 #: AZLS Section 5: forward norms stay bounded in depth — exponent 0 of L as an upper bound.
 RESNET_DEPTH_EXPONENT = 0.0
@@ -24,6 +29,12 @@ def resnet_default_scale(L: int) -> float:
     if isinstance(L, bool) or int(L) != L or L < 1:
         raise ValueError(f"the depth L must be a positive integer, got L={L!r}")
     return 1.0 / float(L)
+
+
+def resnet_critical_scale(L: int) -> float:
+    """The critical residual scale τ = 1/√L (module docstring): the largest at which
+    E‖h_L‖²/‖h_0‖² ≤ (1 + 2τ²)^L stays bounded (≤ e²) in depth."""
+    return math.sqrt(resnet_default_scale(L))
 
 
 def resnet_forward_bound(h0_norm: float, residual_norms: Sequence[float]) -> float:
