@@ -290,7 +290,8 @@ def _audit(args, statements: Mapping | None) -> int:
 
     def log(msg: str) -> None:
         style = "yellow" if msg.startswith("warning") else ""
-        printer.print(f"[{style}]{stamp(msg)}[/]" if style else stamp(msg), highlight=False, markup=bool(style))
+        printer.print(f"[{style}]{stamp(msg)}[/]" if style else stamp(msg), highlight=False, markup=bool(style),
+                      soft_wrap=True)  # one line per message in a log
 
     for w in warnings:
         log(w)
@@ -313,6 +314,7 @@ def _audit(args, statements: Mapping | None) -> int:
     def on_cell(sid, done, n):
         with hb.lock:
             hb.done[sid] = done
+            hb.plan[sid] = max(hb.plan.get(sid, 0), n)  # a replicate wave adds cells
         progress.update(state["overall"], advance=1, description=f"{sid}: cell {done}/{n}")
 
     def on_lemma(row):
@@ -327,8 +329,11 @@ def _audit(args, statements: Mapping | None) -> int:
             hb.done[row.id] = max(hb.done.get(row.id, 0), row.cells)
             hb.cached += row.cached
         style = VERDICT_STYLE.get(row.verdict, "")
-        printer.print(stamp(f"{row.id:<26} {row.kind}  [{style}]{row.verdict:<12}[/] ") + au.key_figure(row)
-                      + (f"  [dim]({row.note[:80]})[/]" if row.verdict == "inconclusive" else ""), highlight=False)
+        from rich.markup import escape
+
+        printer.print(stamp(f"{row.id:<26} {row.kind}  [{style}]{row.verdict:<12}[/] ") + escape(au.key_figure(row))
+                      + (f"  [dim]({escape(row.note[:80])})[/]" if row.verdict == "inconclusive" else ""), highlight=False,
+                      soft_wrap=True)
         if row.cached and state["overall"] is not None:
             progress.update(state["overall"], advance=row.cached)
 
