@@ -337,6 +337,14 @@ def _randoms(net, tau, seed, R):
     ]
 
 
+def _winner(by_kind: dict, maximize: bool = True) -> str:
+    """The kind of candidate (random, greedy, ascent, ...) that attained the extreme value; ties
+    go to the cheapest kind (the first in ``by_kind``)."""
+    pick = max if maximize else min
+    best = pick(by_kind.values())
+    return next(k for k, v in by_kind.items() if v == best)
+
+
 def worst_forward_deviation(net: Network, X: torch.Tensor, tau: float, *, seed: int = 0, R: int = 4,
                             steps: int = 20) -> dict:
     """Largest ``max_i ‖x̃_{L,i} − x_{L,i}‖`` (and per layer) over: R random perturbations, the
@@ -359,7 +367,11 @@ def worst_forward_deviation(net: Network, X: torch.Tensor, tau: float, *, seed: 
     devs.append(forward_deviations(net, X, best))
     per_layer = torch.stack(devs).amax(dim=(0, 2))  # (L,)
     worst = float(per_layer[-1])
+    allmax = [float(d.max()) for d in devs]  # max over (l, i) per candidate
+    by_kind = {"random": max(allmax[: len(rnd)]), "greedy": allmax[len(rnd)], "ascent": allmax[-1]}
     return {
+        "by_kind": by_kind,
+        "winner": _winner(by_kind),
         "worst": worst,
         "random": random_worst,
         "ratio_worst_random": worst / random_worst if random_worst > 0 else math.inf,
@@ -398,7 +410,12 @@ def worst_sign_changes(net: Network, X: torch.Tensor, tau: float, *, seed: int =
     ac = acs.amax(dim=2)  # (A, L)
     au = max(union_sign_changes(net, X, d) for d in adv)
     worst_l = torch.maximum(ac.amax(0), rc.amax(0))
+    by_kind = {"random": int(rc.max()), "greedy": int(ac[: n + 1].max())}
+    if steps > 0:
+        by_kind["ascent"] = int(ac[n + 1 :].max())
     return {
+        "by_kind": by_kind,
+        "winner": _winner(by_kind),
         "per_layer_worst": [int(v) for v in worst_l],
         "per_layer_random": [int(v) for v in rc.amax(0)],
         "per_layer_adversarial": [int(v) for v in ac.amax(0)],
@@ -422,7 +439,8 @@ def worst_sparse_sup(net: Network, X: torch.Tensor, tau: float, s: int, *, l: in
     best, bv = projected_ascent(net, lambda mats: perturbed_sparse_sups(net, X, mats, s, l).max(), tau, start,
                                 steps=steps)
     worst = max(max(rv), bv)
-    return {"gamma0": gamma0, "worst": worst, "random": max(rv),
+    by_kind = {"random": max(rv), "ascent": bv}
+    return {"gamma0": gamma0, "worst": worst, "random": max(rv), "by_kind": by_kind, "winner": _winner(by_kind),
             "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
 
 
@@ -449,7 +467,9 @@ def worst_gradient_ratio(net: Network, X: torch.Tensor, y: torch.Tensor, tau: fl
     k = (max if maximize else min)(range(len(cands)), key=lambda j: vals[j])
     best, bv = projected_ascent(net, f, tau, cands[k], steps=steps, maximize=maximize)
     worst = pick(pick(vals), bv, at_init)
-    return {"worst": worst, "random": random_ext, "at_init": at_init,
+    by_kind = {"at_init": at_init, "random": random_ext, "greedy": vals[-1], "ascent": bv}
+    return {"worst": worst, "random": random_ext, "at_init": at_init, "by_kind": by_kind,
+            "winner": _winner(by_kind, maximize),
             "ratio_worst_random": worst / random_ext if random_ext != 0 else math.inf,
             "deltas": best}
 
@@ -471,7 +491,9 @@ def worst_backward_change(net: Network, X: torch.Tensor, tau: float, *, i: int =
     k = max(range(len(cands)), key=lambda j: vals[j])
     best, bv = projected_ascent(net, f, tau, cands[k], steps=steps)
     worst = max(max(vals), bv)
-    return {"worst": worst, "random": max(rv), "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
+    by_kind = {"random": max(rv), "greedy": vals[-1], "ascent": bv}
+    return {"worst": worst, "random": max(rv), "by_kind": by_kind, "winner": _winner(by_kind),
+            "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
 
 
 def residual_gram_extremes(net: Network, X: torch.Tensor, mats=None) -> tuple[float, float]:
