@@ -13,11 +13,17 @@ from hypothesis import strategies as st
 from overparam_verify import strategies as S
 
 
-def _draw(strategy, seed=0):
-    """One draw outside @given (``find`` with an always-true condition stops at the first)."""
-    from hypothesis import find
+def _draw(strategy):
+    """One draw: a one-example, generate-only Hypothesis run."""
+    from hypothesis import HealthCheck, Phase
 
-    return find(strategy, lambda _: True, settings=settings(database=None, max_examples=1, derandomize=True))
+    @settings(max_examples=1, database=None, derandomize=True, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), deadline=None)
+    @given(strategy)
+    def run(x):
+        pass
+
+    run()
 
 
 class SpectralPerturbations:
