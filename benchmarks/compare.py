@@ -1,8 +1,9 @@
 """Side-by-side comparison of the engine with plain PyTorch, in one run, as ratios.
 
     python -m benchmarks.compare [--steps 10] [--repeat 3] [--device cpu|cuda] [--json F] [--profile]
+                                 [--draws 100] [--no-batched]
 
-Prints the five targets of the benchmark issue:
+Prints the five targets of the benchmark issue and issue 12's batched and NTK rows:
 
 1. traced ``ov.train`` (float32, n=256, d=32, L=5, m=1024, logistic, GD, every trace quantity
    at every step) / a plain ``nn.Sequential`` + autograd + ``optim.SGD`` loop   (target ≤ 1.25)
@@ -10,6 +11,10 @@ Prints the five targets of the benchmark issue:
 3. untraced ``ov.train`` / its bare GEMMs, and the fraction of GEMM throughput  (target ≤ 1.1)
 4. peak memory of 1 / of the plain loop (each in a fresh subprocess)             (target ≤ 1.5)
 5. on CUDA: step time and the fraction of the GPU's measured matmul throughput.
+6. (issue 12 target 3) a catalogue cell of R = 100 draws at m = 1024, L = 8: the per-draw loop
+   / :mod:`overparam_verify.batched` (target ≥ 5), the share of the loop spent in the per-seed
+   draws (a floor both paths share), and Lemma A.8's layer-product norms per draw / batched
+7. (issue 12 target 4) ``ntk_gram`` via ``jacrev`` / structured, n = 64, d = 16, [256]*3 (≥ 50)
 
 Timings interleave the contenders and keep the best of ``--repeat`` rounds, so a shared,
 noisy machine biases both sides alike.
@@ -172,6 +177,46 @@ def profile_wide(steps: int, rows: int = 12) -> None:
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows))
 
 
+def batched(R: int, repeat: int) -> dict:
+    """Issue 12 targets 3–4, side by side: a catalogue cell of R draws (m = 1024, L = 8, n = 4;
+    one intra-op thread, as the cells run) per draw vs batched, the share of the per-draw loop
+    spent in the per-seed draws, Lemma A.8's layer-product norms for one draw, and the NTK."""
+    from . import bench_batched as bb
+    from overparam_verify.metrics.core import ntk_gram, ntk_gram_jacrev
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        seeds = list(range(SEED, SEED + R))
+        cell = _interleaved({
+            "per_draw_loop": lambda: bb.loop_cell(seeds, 1024, 8),
+            "batched": lambda: bb.batched_cell(seeds, 1024, 8),
+            "draws_only": lambda: bb.draws_only(seeds, 1024, 8),
+        }, 1, "cpu")
+        X, _ = ov.data.separated_sphere(2, 10, 0.3, seed=SEED)
+        one = ov.DeepReLUNet.gaussian_init(10, [1024] * 8, seed=SEED)
+        pats = one.forward_trace(X).patterns
+        stacked = bb.B.draws(lambda seed: ov.DeepReLUNet.gaussian_init(10, [1024] * 8, seed=seed), [SEED])
+        a8 = _interleaved({
+            "per_draw": lambda: ov.metrics.zczg_a8_norms(one.weights, pats),
+            "batched": lambda: bb.B.layer_product_norms(stacked, X),
+        }, 1, "cpu")
+    finally:
+        torch.set_num_threads(threads)
+    Xn, _ = dataset(64, 16)
+    net = ov.DeepReLUNet.gaussian_init(16, [256] * 3, seed=SEED)
+    ntk_gram(net, Xn), ntk_gram_jacrev(net, Xn)
+    ntk = _interleaved({"jacrev": lambda: ntk_gram_jacrev(net, Xn),
+                        "structured_x10": lambda: [ntk_gram(net, Xn) for _ in range(10)]}, max(repeat, 5), "cpu")
+    ntk["structured"] = ntk.pop("structured_x10") / 10
+    return {
+        "R": R, "cell_times_s": cell, "cell_speedup": cell["per_draw_loop"] / cell["batched"],
+        "draw_fraction": cell["draws_only"] / cell["per_draw_loop"],
+        "a8_times_s": a8, "a8_speedup": a8["per_draw"] / a8["batched"],
+        "ntk_times_s": ntk, "ntk_speedup": ntk["jacrev"] / ntk["structured"],
+    }
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=10)
@@ -180,6 +225,8 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", default=None)
     p.add_argument("--profile", action="store_true", help="print torch.profiler tables of target 1 instead")
+    p.add_argument("--draws", type=int, default=100, help="R of the batched-draws cell (issue 12 target 3)")
+    p.add_argument("--no-batched", action="store_true", help="skip issue 12's batched-draws and NTK rows")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     torch.set_float32_matmul_precision("highest")
@@ -201,6 +248,13 @@ def main(argv=None) -> int:
         res["memory"] = mem = memory()
         rows.append(("4. peak memory traced / plain (delta over setup)", f"{mem['ratio_delta']:.3f}", "<= 1.5"))
         rows.append(("4. peak RSS traced / plain (whole process)", f"{mem['ratio_peak']:.3f}", "<= 1.5"))
+        if not a.no_batched:
+            res["batched"] = b = batched(a.draws, a.repeat)
+            rows.append((f"6. cell of R={b['R']} draws, m=1024, L=8: per-draw loop / batched",
+                         f"{b['cell_speedup']:.2f}", ">= 5"))
+            rows.append(("6. (share of the per-draw loop in the per-seed draws)", f"{b['draw_fraction']:.2f}", ""))
+            rows.append(("6. A.8 layer-product norms, one draw: per-draw / batched", f"{b['a8_speedup']:.2f}", ""))
+            rows.append(("7. NTK n=64, d=16, [256]*3: jacrev / structured", f"{b['ntk_speedup']:.1f}", ">= 50"))
     else:
         tf = cuda_matmul_tflops()
         achieved = gemm_flops(network(32, 5, 1024), 256, a.steps) / w["times_s"]["untraced"] / 1e12

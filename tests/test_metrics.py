@@ -361,16 +361,17 @@ def test_ntk_gram_ensemble_axis(kind):
 
 
 def test_ntk_gram_matches_nguyen_weight_list_path():
-    """The old Nguyen path (``metrics.nguyen.ntk_gram(weights, X)``, jacrev, row-major vec)
-    is ntk_gram(NguyenNet(weights), X, trace_outputs=False)."""
+    """The old Nguyen path (a weight list, J = jacrev of ``metrics.nguyen.ng_features``,
+    row-major vec(F_L), 001 eq. (2)) is ntk_gram(NguyenNet(weights), X, trace_outputs=False)."""
     from overparam_verify.metrics import nguyen as mn
 
     X, _ = mn.ng_data(4, 3, 2, seed=0)
     W = ov.NguyenNet.lecun_init(3, [5, 6, 2], seed=1).weights
-    old = mn.ntk_gram(W, X)
+    Js = jacrev(lambda *ws: mn.ng_features(ws, X)[-1].reshape(-1), argnums=(0, 1, 2))(*W)
+    Js = [j.reshape(j.shape[0], -1) for j in Js]  # (N n_L, |W_l|)
     new = ntk_gram(ov.NguyenNet(W), X, trace_outputs=False, jacobian=True)
-    for key in ("K", "K_layers", "J"):
-        _close(new[key], old[key])
+    _close(new["K_layers"], torch.stack([j @ j.T for j in Js]))
+    _close(new["J"], torch.cat(Js, dim=1))
 
 
 @pytest.mark.parametrize(
