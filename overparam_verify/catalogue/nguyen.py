@@ -5,6 +5,34 @@ inequality and eq. (3), Theorem 2.2 (conditions 7–10, conclusions 11–12), Se
 Every ``*_cells(profile, seed=0)`` takes a seed so the property tests run the same cells on
 Hypothesis-drawn seeds. Bounds come from :mod:`overparam_verify.theory.nguyen`, measured numbers
 from :mod:`overparam_verify.metrics.nguyen`; everything is float64.
+
+Each statement declares its parts (``*_PARTS``: :class:`Bound` with δ = 0 for the E statements,
+per-example ratios at rtol 1e-9; a two-sided :class:`Law` for NG-3.3) and a negative control
+(``*_CONTROL``) that changes the system; ``*_measure`` returns the parts' data and the one judge
+decides (:mod:`overparam_verify.judge`). Draws outside a theorem's hypotheses (α₀ = 0 up to
+rounding, uncertified inits) are counted in the figures, never judged, and too few judged draws
+leave a part without data (inconclusive).
+
+NG-2.2 checks Theorem 2.2 two ways. (i) GD from certified inits, every iterate: Section 3.1 inits
+with C_l = 1 — where η_max of (10) is 1e-14 … 1e-28 and 60 steps barely move Φ — and, where the
+loss really contracts, L = 2 inits with the C_l that maximise ηα₀²/8 under the printed (9), run
+until (11) guarantees Φ ≤ Φ₀/2 (~500–4000 steps). (ii) The induction step directly: states θ_k
+of the proof's region (the path bound ‖W_l − W_l⁰‖_F ≤ B_l(1 − u^k) the proof carries, and (11);
+:func:`~overparam_verify.theory.nguyen.ng_region_margin`) — random, top-singular-aligned and found
+by Adam searches — one step at 0.99η_max, C_l = ng_best_C(objective="rate"): (13),
+‖F^{k+1}_{L−1} − F⁰_{L−1}‖_F ≤ α₀/2 and Φ_{k+1} ≤ (1 − ηα₀²/8)Φ_k. The note reports the steps
+(11) needs to halve Φ and the largest η (×2 grid) at which 20 GD steps still keep (11)–(12), over
+η_max. (A state that only satisfies (12) is not covered by the induction: one on the boundary
+‖W_l‖₂ = λ̄_l can step out; the proof's hypothesis is the path bound.)
+
+What the printed-(9) runs can and cannot test (``step_printed``, ``contract``, ``printed9``): the
+printed (9) weakens only the bound on the cross term η·Q₂ of the proof's last display (by the
+factor λ̄_{1→L−1}), so it matters only where W_L is large. The C_l optimised under the printed (9)
+give λ̄_L ≈ 10²–10³ and region states with W_L at its budget, and GD runs in which W_L grows from 0
+to a fit: no failure, but the measured decrease is ≥ 40× the promised one at every state found and
+GD's loss falls ~10⁵× faster than (11) — the chained bounds (4)–(5) are far from tight, so a
+counterexample to the printed form (if one exists) would need states where they are nearly tight
+at once. These runs detect only gross failures; they cannot confirm the printed theorem.
 """
 from __future__ import annotations
 
@@ -240,6 +268,26 @@ THM22_PARTS = (
           delta=0.0, rtol=RTOL),
     Bound("sigma", statistic="min_k σ_min(F^k_{L−1}) / (α₀/2) per certified GD run", bound="eq. (12), second line",
           delta=0.0, direction="ge", rtol=RTOL),
+    # the induction step (issue 15): states θ_k of the proof's region (path bound + (11)) around
+    # certified Section 3.1 inits, C_l = ng_best_C(objective="rate"), proof's (9); one step at 0.99η_max
+    Bound("step_norm13", statistic="max_l ‖W_l^{k+1}‖₂ / λ̄_l per region state (random + adversarial)",
+          bound="eq. (13)", delta=0.0, rtol=RTOL),
+    Bound("step_features", statistic="‖F^{k+1}_{L−1} − F⁰_{L−1}‖_F / (α₀/2) per region state",
+          bound="≤ 1 (the display after (13), by (5) and (8))", delta=0.0, rtol=RTOL),
+    Bound("step_descent", statistic="(Φ_k − Φ_{k+1}) / ((ηα₀²/8) Φ_k) per region state",
+          bound="≥ 1 (Φ_{k+1} ≤ (1 − ηα₀²/8)Φ_k, the proof's last display)", delta=0.0, direction="ge", rtol=RTOL),
+    Bound("step_invariant", statistic="1 + region margin of θ_{k+1} per region state",
+          bound="≥ 1 (the region is invariant: the proof's induction closes)", delta=0.0, direction="ge", rtol=RTOL,
+          decides=False),
+    # the same with C_l optimised under the printed (9) only (λ̄_L may then be large, so W_L in the
+    # region is large): the proof's step needs the proof's (9); reported, not deciding — a failure
+    # here would break the proof's induction under the printed (9), not the theorem's GD claim
+    Bound("printed_step_norm13", statistic="as step_norm13, C_l optimised under the printed (9)",
+          bound="eq. (13)", delta=0.0, rtol=RTOL, decides=False),
+    Bound("printed_step_features", statistic="as step_features, printed (9)", bound="≤ 1", delta=0.0, rtol=RTOL,
+          decides=False),
+    Bound("printed_step_descent", statistic="as step_descent, printed (9)", bound="≥ 1", delta=0.0, direction="ge",
+          rtol=RTOL, decides=False),
 )
 #: a step beyond (10): η = 4/α₀² is half of (10)'s first term 8/α₀² — so (11)'s rate 1 − ηα₀²/8 = 1/2
 #: stays positive — but far above its second term; GD overshoots and Φ grows
@@ -266,7 +314,27 @@ def thm22_cells(profile: str, seed: int = 0) -> list[dict]:
     cells += [{"mode": "lecun", "N": 3, "n0": 4, "widths": [6, n, 1], "seed": _sub_seed(seed, 99, n, r),
                "last_layer": "small", "steps": steps, "eta_frac": 0.99}
               for n in widths for r in range(R)]
+    # GD where the loss really contracts: L = 2, C_l chosen for the largest rate ηα₀²/8 under the
+    # printed (9) (≈ 3e-4: the guaranteed halving takes ~2e3 steps), run until (11) guarantees Φ ≤ Φ₀/2
+    Rc = 1 if p == "ci" else (2 if p == "quick" else 6)
+    cells += [{"mode": "contract", "N": N, "n0": n0, "widths": w, "seed": _sub_seed(seed, k, 55, r),
+               "beta_factor": 1.0, "eta_frac": 0.99, "max_steps": 4000 if p != "full" else 40000}
+              for k, (N, n0, w) in enumerate(_STEP_SHAPES[:2]) for r in range(Rc)]
+    # the induction step directly (issue 15): region states around certified Section 3.1 inits,
+    # C_l chosen by ng_best_C for the largest ηα₀²/8, one step at η = 0.99 η_max
+    Rs = 1 if p == "ci" else (2 if p == "quick" else 8)
+    for mode in ("step", "step_printed"):
+        cells += [{"mode": mode, "N": N, "n0": n0, "widths": w, "seed": _sub_seed(seed, k, 33, r),
+                   "beta_factor": f, "eta_frac": 0.99, "states": 6, "adv_steps": 8 if p == "ci" else 15}
+                  for k, (N, n0, w) in enumerate(_STEP_SHAPES if p != "ci" else _STEP_SHAPES[:2])
+                  for r in range(Rs) for f in ((1.0,) if p != "full" else (1.0, 4.0))]
     return cells
+
+
+#: shapes of the induction-step and contraction cells: L = 2 (where ηα₀²/8 is largest) and one L = 3
+_STEP_SHAPES = [(4, 3, [24, 1]), (3, 4, [16, 2]), (4, 3, [6, 24, 1])]
+#: fewer in-region states of certified inits than this → no data for the step parts
+MIN_STEP_STATES = 8
 
 
 #: above this condition number of F_{L−1} the measured α₀ = σ_min(F_{L−1}) is 0 up to rounding
@@ -283,11 +351,67 @@ def features_condition(net: NguyenNet, X: torch.Tensor) -> float:
     return float(sv[0] / sv[N - 1]) if F.shape[-1] >= N and float(sv[N - 1]) > 0 else math.inf
 
 
+def _steps_to_halve(eta: float, alpha0: float) -> float:
+    return tn.ng_steps_to_halve(eta, alpha0) if 0 < eta * alpha0**2 / 8 < 1 else math.nan
+
+
 def _thm22_eta(params: dict, cert) -> float:
     """η of a cell: ``eta_frac``·η_max (10) — or, for the control, ``eta_alpha2``/α₀²."""
     if params.get("eta_alpha2") is not None:
         return float(params["eta_alpha2"]) / cert.alpha0**2
     return float(params.get("eta_frac", 0.99)) * cert.eta_max
+
+
+def _rate_certificate(net, X, Y, *, printed: bool):
+    """Theorem 2.2's certificate with C_l = ng_best_C(objective="rate") (the largest ηα₀²/8 under
+    the printed (9) or the proof's)."""
+    W = net.weights
+    F = mn.ng_features(W, X)
+    a0 = float(mn.sigma_min_rows(F[-2]))
+    norms = [float(mn.spec(w)) for w in W]
+    C, _ = tn.ng_best_C(a0, float(X.norm()), norms, float((F[-1] - Y).norm()), objective="rate", as_printed=printed,
+                        sweeps=2, grid=[k / 4.0 for k in range(-24, 25)])
+    return mn.ng_measure_certificate(net, X, Y, C)
+
+
+def _step_cell(params: dict, X, Y, net, cert, printed: bool) -> dict:
+    """The induction step at region states around θ⁰ = ``net``: ``states`` random states (loss
+    level q, layer fractions, Gaussian or top-singular-pair directions) and one Adam search per
+    conclusion; per in-region state the ratios of :func:`metrics.nguyen.ng_step_check`."""
+    W0 = net.weights
+    eta = _thm22_eta(params, cert)
+    out = {"eta": eta, "eta_max": cert.eta_max, "rate": eta * cert.alpha0**2 / 8.0, "C": cert.C,
+           "steps_to_halve": _steps_to_halve(cert.eta_max, cert.alpha0)}
+    B = tn.ng_path_budget(eta, cert.alpha0, cert.X_fro, cert.lam_bar, cert.sqrt2phi0)
+    g = torch.Generator().manual_seed(_sub_seed(int(params["seed"]), 21))
+    L = len(W0)
+    states, outside = [], 0
+    for r in range(int(params.get("states", 6))):
+        q = (0.9, 0.5, 0.1)[r % 3]
+        fr = torch.rand(L, generator=g, dtype=W0[0].dtype)
+        if r % 2:  # aligned: the top singular pair of W_l⁰ (pushes ‖W_l‖₂ to ‖W_l⁰‖₂ + the move)
+            dirs = []
+            for w in W0[:-1]:
+                U, _, Vh = torch.linalg.svd(w, full_matrices=False)
+                dirs.append(torch.outer(U[:, 0], Vh[0]))
+        else:
+            dirs = [torch.randn(w.shape, generator=g, dtype=w.dtype) for w in W0[:-1]]
+        W = mn.ng_region_state(W0, X, Y, B, q=q, fracs=fr, dirs=dirs,
+                               null_dir=torch.randn(W0[-1].shape, generator=g, dtype=W0[-1].dtype))
+        m = {k: float(v) for k, v in mn.ng_step_check(W0, W, X, Y, cert, eta, B).items()}
+        if m["margin"] >= 0:
+            states.append(m)
+        else:
+            outside += 1
+    for k, target in enumerate(("norm13", "features", "descent")):
+        m, _ = mn.ng_step_adversarial(W0, X, Y, cert, eta, B, target, seed=_sub_seed(int(params["seed"]), 23, k),
+                                      steps=int(params.get("adv_steps", 15)))
+        if m is not None:
+            states.append(m)
+    out.update(states=states, outside=outside)
+    if not printed and len(W0) == 2 and params.get("eta_alpha2") is None:
+        out["safe_eta_over_eta_max"] = mn.ng_safe_eta(net, X, Y, cert, steps=20, max_doublings=24)
+    return out
 
 
 @single_thread
@@ -298,6 +422,29 @@ def thm22_run_cell(params: dict) -> dict:
     N, n0, widths = int(params["N"]), int(params["n0"]), list(params["widths"])
     X, Y = mn.ng_data(N, n0, widths[-1], seed=int(params["seed"]))
     out: dict = {"mode": params["mode"], "n_last": widths[-2]}
+    if params["mode"] in ("step", "step_printed", "contract"):
+        printed = params["mode"] != "step"
+        net, beta, bstar = mn.ng_sec31_net(X, Y, widths, seed=int(params["seed"]) + 1,
+                                           beta_factor=float(params["beta_factor"]))
+        out.update(beta=beta, beta_star=bstar, kappa=features_condition(net, X), L=len(widths))
+        if not (math.isfinite(bstar) and bstar > 0 and out["kappa"] <= KAPPA_MAX):
+            return {**out, "alpha0": 0.0, "certified": False, "certified_proof": False}
+        cert = _rate_certificate(net, X, Y, printed=printed)
+        out.update(alpha0=cert.alpha0, certified=cert.holds(as_printed=printed),
+                   certified_proof=cert.holds(as_printed=False), slack9_proof=cert.slack9_proof)
+        if not out["certified"]:
+            return out
+        if params["mode"] != "contract":
+            out.update(_step_cell(params, X, Y, net, cert, printed))
+            return out
+        eta = _thm22_eta(params, cert)
+        h = _steps_to_halve(eta, cert.alpha0)
+        steps = int(min(int(params["max_steps"]), math.ceil(h) if math.isfinite(h) else 1))
+        traj = mn.ng_gd_trajectory(net, X, Y, lr=eta, steps=steps)
+        out.update(mn.ng_trajectory_slacks(traj, cert, eta))
+        out.update(eta=eta, eta_over_eta_max=eta / cert.eta_max, eta_max=cert.eta_max,
+                   steps_to_halve=_steps_to_halve(cert.eta_max, cert.alpha0))
+        return out
     if params["mode"] == "sec31":
         net, beta, bstar = mn.ng_sec31_net(X, Y, widths, seed=int(params["seed"]) + 1,
                                            beta_factor=float(params["beta_factor"]))
@@ -339,9 +486,9 @@ def thm22_measure(results: Results) -> Evidence:
     """NG-2.2's evidence: per certified Section 3.1 / printed-(9) GD run, the worst ratio of (11)
     and of each line of (12) over every iterate. Uncertified and degenerate draws are counted
     (figures) and never pass silently; fewer than MIN_CERTIFIED runs → no data (inconclusive)."""
-    idx = [i for i, (_, m) in enumerate(results) if m["mode"] in ("sec31", "printed9") and "loss_ratio" in m]
+    idx = [i for i, (_, m) in enumerate(results) if m["mode"] in _TRAJ_MODES and "loss_ratio" in m]
     run = [results[i][1] for i in idx]
-    sec = [m for _, m in results if m["mode"] in ("sec31", "printed9")]
+    sec = [m for _, m in results if m["mode"] in _TRAJ_MODES + _STEP_MODES]
     uncert = sum(not m["certified"] and not _degenerate(m) for m in sec)
     degen = sum(_degenerate(m) and not m["certified"] for m in sec)
     rate: dict[str, list] = {}
@@ -364,7 +511,31 @@ def thm22_measure(results: Results) -> Evidence:
             return None
         return {"ratios": [m[key] for m in run], "cells": idx, "x": [m["n_last"] for m in run]}
 
-    figs = {"certified_runs": len(run), "uncertified_draws": uncert, "degenerate_draws": degen,
+    def step_part(mode, key, shift=0.0):
+        rows = [(i, st) for i, (_, m) in enumerate(results) if m["mode"] == mode for st in m.get("states", [])]
+        if len(rows) < MIN_STEP_STATES:
+            return None
+        return {"ratios": [st[key] + shift for _, st in rows], "cells": [i for i, _ in rows]}
+
+    steps = {mode: [m for _, m in results if m["mode"] == mode and "states" in m] for mode in _STEP_MODES}
+    contract = [m for _, m in results if m["mode"] == "contract" and "loss_ratio" in m]
+    n_states = {mode: sum(len(m["states"]) for m in v) for mode, v in steps.items()}
+
+    allst = [st for m in steps["step"] for st in m["states"]]
+    figs = {"step_states": n_states["step"], "step_printed_states": n_states["step_printed"],
+            "step_outside_region": sum(m["outside"] for v in steps.values() for m in v),
+            "step_rate": [m["rate"] for m in steps["step"]],
+            "step_steps_to_halve": [m["steps_to_halve"] for m in steps["step"]],
+            "step_printed_steps_to_halve": [m["steps_to_halve"] for m in steps["step_printed"]],
+            "step_min_descent": min((st["descent"] for st in allst), default=None),
+            "step_max_norm13": max((st["norm13"] for st in allst), default=None),
+            "step_max_features": max((st["features"] for st in allst), default=None),
+            "step_states_in_12": sum(st["state_norm"] <= 1 + RTOL and st["state_sigma"] >= 1 - RTOL for st in allst),
+            "safe_eta_over_eta_max": [m["safe_eta_over_eta_max"] for m in steps["step"] if "safe_eta_over_eta_max" in m],
+            "contract_runs": len(contract), "contract_steps": [m["steps"] for m in contract],
+            "contract_loss_decay": [m["loss_decay"] for m in contract],
+            "contract_bound_decay": [m["bound_decay"] for m in contract],
+            "certified_runs": len(run), "uncertified_draws": uncert, "degenerate_draws": degen,
             "min_certified": MIN_CERTIFIED,
             "min_loss_decay": min((m["loss_decay"] for m in run), default=None),
             "max_eta_over_eta_max": max((m["eta_over_eta_max"] for m in run), default=None),
@@ -373,12 +544,29 @@ def thm22_measure(results: Results) -> Evidence:
             "lecun_extrapolation": extrap, "lecun_by_width": lecun, "lecun_certified_runs": len(lecun_runs),
             "examples": sum(m.get("steps", 0) + 1 for m in run),
             "printed9_only_runs": sum(1 for m in run if m["mode"] == "printed9" and not m["certified_proof"])}
-    note = (f"(11) and (12) at every GD iterate of {len(run)} certified Section 3.1 / printed-(9) runs "
-            f"({uncert} uncertified, {degen} degenerate draws); LeCun inits certified per n_(L−1): "
-            + ", ".join(f"{k}: {v['fraction_certified']:.2f}" for k, v in lecun.items()))
+    note = (f"(11) and (12) at every GD iterate of {len(run)} certified runs ({len(contract)} run until (11) "
+            f"guarantees Φ ≤ Φ₀/2), {uncert} uncertified and {degen} degenerate draws; induction step at "
+            f"{n_states['step']} region states (proof's (9)) and {n_states['step_printed']} (printed (9)); "
+            f"LeCun inits certified per n_(L−1): " + ", ".join(f"{k}: {v['fraction_certified']:.2f}" for k, v in lecun.items()))
+    if figs["step_steps_to_halve"]:
+        note += (f"; steps for (11) to halve Φ: {min(figs['step_steps_to_halve']):.3g} … "
+                 f"{max(figs['step_steps_to_halve']):.3g} (printed (9): {min(figs['step_printed_steps_to_halve'], default=math.nan):.3g} … "
+                 f"{max(figs['step_printed_steps_to_halve'], default=math.nan):.3g})")
+    if figs["safe_eta_over_eta_max"]:
+        note += f"; largest safe η / η_max (L = 2, GD 20 steps): {min(figs['safe_eta_over_eta_max']):.3g} … {max(figs['safe_eta_over_eta_max']):.3g}"
     if not enough:
         note += f"; only {len(run)} certified runs, {MIN_CERTIFIED} needed"
-    return Evidence({"loss": part("loss_ratio"), "norm": part("norm_ratio"), "sigma": part("sigma_ratio")}, figs, note)
+    return Evidence({"loss": part("loss_ratio"), "norm": part("norm_ratio"), "sigma": part("sigma_ratio"),
+                     "step_norm13": step_part("step", "norm13"), "step_features": step_part("step", "features"),
+                     "step_descent": step_part("step", "descent"),
+                     "step_invariant": step_part("step", "margin_next", 1.0),
+                     "printed_step_norm13": step_part("step_printed", "norm13"),
+                     "printed_step_features": step_part("step_printed", "features"),
+                     "printed_step_descent": step_part("step_printed", "descent")}, figs, note)
+
+
+_TRAJ_MODES = ("sec31", "printed9", "contract")
+_STEP_MODES = ("step", "step_printed")
 
 
 # ============================================================================ NG-3.1 (E)

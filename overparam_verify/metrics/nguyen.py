@@ -213,7 +213,7 @@ def ng_gd_trajectory(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, *, lr: fl
 def ng_trajectory_slacks(traj: dict, cert: NGCertificate, eta: float) -> dict[str, float]:
     """Theorem 2.2's conclusions on every iterate of ``traj`` (from :func:`ng_gd_trajectory`):
 
-    * ``loss_ratio`` = max_k Φ(θ_k) / [(1 − ηα₀²/8)^k Φ(θ₀)]        (eq. 11; ≤ 1 required)
+    * ``loss_ratio`` = max_{k≥1} Φ(θ_k) / [(1 − ηα₀²/8)^k Φ(θ₀)]    (eq. 11; ≤ 1 required)
     * ``norm_ratio`` = max_{k,l} ‖W_l^k‖₂ / λ̄_l                     (eq. 12; ≤ 1 required)
     * ``sigma_ratio`` = min_k σ_min(F^k_{L−1}) / (α₀/2)               (eq. 12; ≥ 1 required)
     plus ``loss_decay`` = Φ(θ_K)/Φ(θ₀) and ``bound_decay`` = (1 − ηα₀²/8)^K.
@@ -231,7 +231,8 @@ def ng_trajectory_slacks(traj: dict, cert: NGCertificate, eta: float) -> dict[st
     phi0 = float(loss[0])
     bound = torch.tensor([ng_loss_bound(phi0, eta, cert.alpha0, int(k)) for k in ks], dtype=f64)
     lam = torch.tensor(cert.lam_bar, dtype=f64)
-    loss_ratio = float((loss / bound).max()) if phi0 > 0 else 0.0
+    # k = 0 is the identity Φ(θ₀)/Φ(θ₀) = 1: the ratio is taken over k ≥ 1 (when there are steps)
+    loss_ratio = float((loss / bound)[1 if K >= 1 else 0:].max()) if phi0 > 0 else 0.0
     return {
         "loss_ratio": max(loss_ratio, DIVERGED_RATIO) if diverged else loss_ratio,
         "norm_ratio": float((traj["weight_norms"][:n] / lam).max()),
@@ -361,3 +362,139 @@ def ng_lecun_best_certificate(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, 
     cert = ng_measure_certificate(net, X, Y, C)
     cert.extra["best_min_slack"] = best
     return cert
+
+
+# ---------------------------------------------------------------------- Theorem 2.2's induction step
+def ng_region_state(W0: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, budgets: Sequence[float], *,
+                    q, fracs, dirs: Sequence[torch.Tensor], null_dir: torch.Tensor | None = None) -> list[torch.Tensor]:
+    """A state θ = (W_1, …, W_L) built to lie in the induction region of 001 Theorem 2.2's proof
+    (:func:`~overparam_verify.theory.nguyen.ng_region_margin`) around θ⁰ = ``W0``, for a loss
+    level ``q`` = √(Φ(θ)/Φ(θ₀)) ∈ (0, 1]:
+
+    * W_l = W_l⁰ + f_l(1 − q)B_l·D_l/‖D_l‖_F for l < L (``fracs`` f_l ∈ [0, 1], ``dirs`` D_l);
+    * W_L = W_L⁰ + s·F⁺(Y − F W_L⁰) + E: the least-squares move on the new features F = F_{L−1}(θ)
+      that brings the residual to (1 − s)(F W_L⁰ − Y), with s the smallest that makes Φ(θ) ≤ q²Φ(θ₀),
+      plus E = ``null_dir`` projected on null(F) (F E = 0: the loss is unchanged) scaled to the rest
+      of the layer's budget f_L(1 − q)B_L.
+
+    Differentiable in ``q``, ``fracs``, ``dirs`` and ``null_dir`` (for the adversarial search).
+    Membership is *not* assumed: the caller measures the margin (:func:`ng_step_check`)."""
+    L = len(W0)
+    W = [W0[l] + fracs[l] * (1 - q) * budgets[l] * dirs[l] / dirs[l].norm().clamp_min(1e-300) for l in range(L - 1)]
+    phi0 = 0.5 * float(((ng_features(list(W0), X)[-1] - Y) ** 2).sum())
+    F = ng_features(W + [W0[-1]], X)[-2]  # (N, n_{L-1})
+    r0 = F @ W0[-1] - Y  # (N, n_L)
+    phiF = 0.5 * (r0 * r0).sum()
+    s = (1 - q * torch.sqrt(phi0 / phiF.clamp_min(1e-300))).clamp(0.0, 1.0)
+    P = torch.linalg.pinv(F)  # (n_{L-1}, N)
+    LS = -(P @ r0)  # (n_{L-1}, n_L): F·LS = −r0
+    WL = W0[-1] + s * LS
+    if null_dir is not None:
+        Z = null_dir - P @ (F @ null_dir)  # the component in null(F)
+        room = (fracs[L - 1] * (1 - q) * budgets[L - 1]) ** 2 - (s * LS).pow(2).sum()
+        WL = WL + torch.sqrt(room.clamp_min(0.0)) * Z / Z.norm().clamp_min(1e-300)
+    return W + [WL]
+
+
+def ng_step_check(W0: Sequence[torch.Tensor], W: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor,
+                  cert: NGCertificate, eta: float, budgets: Sequence[float]) -> dict[str, torch.Tensor]:
+    """One GD step θ' = θ − η∇Φ(θ) from a state θ (``W``) of the induction region around θ⁰
+    (``W0``, certificate ``cert``): the proof of 001 Theorem 2.2's induction step. Returns
+    (torch scalars, differentiable in ``W``):
+
+    * ``margin``: the state's region margin (≥ 0: θ is a possible GD iterate; see
+      :func:`~overparam_verify.theory.nguyen.ng_region_margin`);
+    * ``state_norm`` = max_l ‖W_l‖₂/λ̄_l and ``state_sigma`` = σ_min(F_{L−1}(θ))/(α₀/2): θ in (12);
+    * ``norm13`` = max_l ‖W'_l‖₂/λ̄_l (eq. 13, ≤ 1), ``features`` = ‖F_{L−1}(θ') − F⁰_{L−1}‖_F/(α₀/2)
+      (≤ 1, the bound before "σ_min(F^{k+1}_{L−1}) ≥ α₀/2"), ``descent`` =
+      (Φ(θ) − Φ(θ'))/((ηα₀²/8)Φ(θ)) (≥ 1: Φ(θ') ≤ (1 − ηα₀²/8)Φ(θ), the last display);
+    * ``margin_next``: the margin of θ' (≥ 0: the region is invariant).
+    """
+    L = len(W)
+    lam = torch.tensor(cert.lam_bar, dtype=W[0].dtype)
+    B = torch.tensor(list(budgets), dtype=W[0].dtype)
+    F0 = ng_features(list(W0), X)
+    phi0 = 0.5 * ((F0[-1] - Y) ** 2).sum()
+    F = ng_features(list(W), X)
+    phi = 0.5 * ((F[-1] - Y) ** 2).sum()
+    G = NguyenNet(list(W)).gradients(X, Y, loss="square")
+    Wn = [w - eta * g for w, g in zip(W, G)]
+    Fn = ng_features(Wn, X)
+    phin = 0.5 * ((Fn[-1] - Y) ** 2).sum()
+
+    def margin(Ws, ph):
+        d = torch.stack([(a - b).norm() for a, b in zip(Ws, W0)])
+        return (1 - d / B).min() - torch.sqrt(ph.clamp_min(0) / phi0)
+
+    rate = eta * cert.alpha0**2 / 8.0
+    return {
+        "margin": margin(W, phi), "margin_next": margin(Wn, phin),
+        "state_norm": (torch.stack([spec(w) for w in W]) / lam).max(),
+        "state_sigma": sigma_min_rows(F[-2]) / (cert.alpha0 / 2),
+        "norm13": (torch.stack([spec(w) for w in Wn]) / lam).max(),
+        "features": (Fn[-2] - F0[-2]).norm() / (cert.alpha0 / 2),
+        "descent": (phi - phin) / (rate * phi),
+        "phi_ratio": phi / phi0,
+    }
+
+
+def ng_step_adversarial(W0: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, cert: NGCertificate,
+                        eta: float, budgets: Sequence[float], target: str, *, seed: int, steps: int = 20,
+                        lr: float = 0.1) -> tuple[dict[str, float], int]:
+    """Adam ascent over region states (:func:`ng_region_state`: loss level q, layer fractions,
+    directions) of one conclusion of :func:`ng_step_check` — ``target`` ∈ {"norm13", "features"}
+    maximised, "descent" minimised — from a seeded random start. Only states with margin ≥ 0
+    count (the rest are outside the theorem's induction). Returns the worst state's measurements
+    (floats) and the number of in-region states evaluated."""
+    if target not in ("norm13", "features", "descent"):
+        raise ValueError(f"target must be 'norm13', 'features' or 'descent', got target={target!r}")
+    g = torch.Generator().manual_seed(int(seed))
+    L = len(W0)
+    dt = W0[0].dtype
+    ps = {"q": torch.tensor(0.0, dtype=dt), "f": torch.full((L,), 2.0, dtype=dt),
+          "dirs": [torch.randn(w.shape, generator=g, dtype=dt) for w in W0[:-1]],
+          "null": torch.randn(W0[-1].shape, generator=g, dtype=dt)}
+    leaves = [ps["q"], ps["f"], *ps["dirs"], ps["null"]]
+    for t in leaves:
+        t.requires_grad_(True)
+    opt = torch.optim.Adam(leaves, lr=lr)
+    sign = -1.0 if target == "descent" else 1.0
+    best, best_m, inside = -math.inf, None, 0
+    for _ in range(steps + 1):
+        opt.zero_grad()
+        W = ng_region_state(W0, X, Y, budgets, q=torch.sigmoid(ps["q"]), fracs=torch.sigmoid(ps["f"]),
+                            dirs=ps["dirs"], null_dir=ps["null"])
+        m = ng_step_check(W0, W, X, Y, cert, eta, budgets)
+        val = sign * m[target]
+        if not torch.isfinite(val):
+            break
+        if float(m["margin"].detach()) >= 0:
+            inside += 1
+            if float(val.detach()) > best:
+                best, best_m = float(val.detach()), {k: float(v.detach()) for k, v in m.items()}
+        obj = val + 1e3 * torch.minimum(m["margin"], torch.zeros((), dtype=dt))  # stay inside
+        (-obj).backward()
+        opt.step()
+    return best_m, inside
+
+
+def ng_safe_eta(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, cert: NGCertificate, *, steps: int = 30,
+                max_doublings: int = 60) -> float:
+    """How conservative (10) is: the largest t = 2^j (j = 0, 1, …) such that GD at η = t·η_max
+    for ``steps`` steps keeps (11) (at that η's rate) and (12) at every iterate, for every
+    t' = 2^{j'} ≤ t; stops where ηα₀²/8 would reach 1. Returns t (≥ 1 when η_max itself is safe,
+    0 when not)."""
+    t_ok = 0.0
+    for j in range(max_doublings + 1):
+        t = 2.0**j
+        eta = t * cert.eta_max
+        if eta * cert.alpha0**2 / 8.0 >= 1.0:
+            break
+        s = ng_trajectory_slacks(ng_gd_trajectory(net, X, Y, lr=eta, steps=steps), cert, eta)
+        if not (s["loss_ratio"] <= 1 + 1e-9 and s["norm_ratio"] <= 1 + 1e-9 and s["sigma_ratio"] >= 1 - 1e-9):
+            break
+        t_ok = t
+    return t_ok
+
+
+__all__ += ["ng_region_state", "ng_step_check", "ng_step_adversarial", "ng_safe_eta", "ng_pl_tight_labels"]

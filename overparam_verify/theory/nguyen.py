@@ -25,8 +25,10 @@ Finding (kept visible, see :func:`ng_condition_9`): condition (9) *as printed* r
 Theorem 2.2 (last display: it needs ``Q₂ = ‖X‖_F² λ̄²_{1→L−1} λ̄_L² Σ_{l<L} λ̄_l⁻² ≤ α₀²/16``) and
 Section 3.1's eq. (15) both use ``λ̄²_{1→L−1}``. The printed form is weaker whenever
 λ̄_{1→L−1} > 1. Both are available (``as_printed=``); certificates report both. The catalogue's
-NG-2.2 runs GD from inits that satisfy the printed (9) but not the proof's (mode ``printed9``):
-no counterexample to (11)–(12) found so far (the bounds are very loose).
+NG-2.2 runs GD from inits that satisfy the printed (9) but not the proof's (modes ``printed9``,
+``contract``) and the induction step at region states with C_l optimised under the printed (9)
+(``step_printed``): no counterexample to (11)–(13) found — but the measured one-step decrease is
+≥ 40× the promised one, so these runs detect only gross failures (see ``catalogue.nguyen``).
 
 Re-checked against the proof (this review): (7) ⇔ ‖W_l^k − W_l^0‖_F ≤ C_l; (8) ⇔
 ‖F^k_{L−1} − F^0_{L−1}‖_F ≤ α₀/2; (10)'s second term = Q₂/Q₁² with
@@ -388,11 +390,20 @@ def ng_lemma33_regime(N: int, n0: int, widths: Sequence[int], delta: float = 0.1
 
 
 def ng_best_C(alpha0: float, X_fro: float, weight_norms: Sequence[float], sqrt2phi0: float, *,
-              as_printed: bool = True, sweeps: int = 3, grid: Sequence[float] | None = None) -> tuple[list[float], float]:
+              as_printed: bool = True, sweeps: int = 3, grid: Sequence[float] | None = None,
+              objective: str = "slack") -> tuple[list[float], float]:
     """Theorem 2.2 lets the C_l be *any* positive numbers: search them (coordinate ascent over a
-    log grid, ``grid`` = exponents of 10, default −6..6 step 1/8) to maximise the smallest slack
-    ``min(lhs/rhs)`` of (7), (8), (9). Returns ``(C, min_slack)``; the conditions are satisfiable
-    with this C iff ``min_slack ≥ 1``. A lower bound on what the best C achieves (a search)."""
+    log grid, ``grid`` = exponents of 10, default −6..6 step 1/8).
+
+    * ``objective="slack"``: maximise the smallest slack ``min(lhs/rhs)`` of (7), (8), (9).
+      Returns ``(C, min_slack)``; the conditions are satisfiable with this C iff ``min_slack ≥ 1``.
+    * ``objective="rate"``: maximise the guaranteed per-step decrease η_max·α₀²/8 of (10)–(11)
+      among the C that satisfy (7)–(9) (started from the slack-optimal C; ``as_printed`` picks the
+      (9)). Returns ``(C, η_max α₀²/8)``, or the slack search's result when no C satisfies them.
+
+    A lower bound on what the best C achieves (a search)."""
+    if objective not in ("slack", "rate"):
+        raise ValueError(f"objective must be 'slack' or 'rate', got objective={objective!r}")
     L = len(weight_norms)
     grid = [k / 8.0 for k in range(-48, 49)] if grid is None else list(grid)
 
@@ -402,17 +413,86 @@ def ng_best_C(alpha0: float, X_fro: float, weight_norms: Sequence[float], sqrt2p
               ng_condition_9(alpha0, X_fro, lam, as_printed=as_printed))
         return min((l / r if r > 0 else math.inf) for l, r in cs)
 
-    C = [1.0] * L
-    best = worst(C)
-    for _ in range(sweeps):
-        for l in range(L):
-            for e in grid:
-                trial = list(C)
-                trial[l] = 10.0**e
-                v = worst(trial)
-                if v > best:
-                    best, C = v, trial
-    return C, best
+    def rate(C):
+        if worst(C) < 1.0:
+            return -math.inf
+        return ng_eta_max(alpha0, X_fro, ng_lambda_bar(weight_norms, C)) * alpha0**2 / 8.0
+
+    def ascend(score, C, best):
+        for _ in range(sweeps):
+            for l in range(L):
+                for e in grid:
+                    trial = list(C)
+                    trial[l] = 10.0**e
+                    v = score(trial)
+                    if v > best:
+                        best, C = v, trial
+        return C, best
+
+    C, best = ascend(worst, [1.0] * L, worst([1.0] * L))
+    if objective == "slack" or best < 1.0:
+        return C, best
+    # the rate: (7) couples the C_l (raising one C_l tightens (7) at every other layer), so one
+    # coordinate at a time stalls; a Nelder–Mead search on log10 C with a penalty for leaving
+    # (7)–(9) moves them jointly; the best feasible point seen is kept, then refined on the grid
+    from scipy.optimize import minimize
+
+    seen = {"C": list(C), "v": rate(C)}
+
+    def f(x):
+        Cx = [10.0 ** float(min(max(v, -12.0), 12.0)) for v in x]
+        w = worst(Cx)
+        if w >= 1.0:
+            r = rate(Cx)
+            if r > seen["v"]:
+                seen.update(C=Cx, v=r)
+            return -math.log(r)
+        return -math.log(max(seen["v"], 1e-300)) + 1e3 * (-math.log(max(w, 1e-300)))
+
+    x0 = [math.log10(c) for c in C]
+    minimize(f, x0, method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-6, "maxfev": 400 * L})
+    return ascend(rate, seen["C"], seen["v"])
+
+
+def ng_path_budget(eta: float, alpha0: float, X_fro: float, lam_bar: Sequence[float], sqrt2phi0: float) -> list[float]:
+    """The proof of 001 Theorem 2.2 (the triangle-inequality chain before (13)): along GD,
+    ``‖W_l^k − W_l^0‖_F ≤ A_l Σ_{s<k} u^s = B_l (1 − u^k)`` with ``u = √(1 − ηα₀²/8)``,
+    ``A_l = η‖X‖_F λ̄_{1→L} λ̄_l⁻¹ √(2Φ(θ₀))`` and ``B_l = A_l/(1 − u)`` (≤ 16‖X‖_F λ̄_{1→L}
+    λ̄_l⁻¹√(2Φ₀)/α₀² ≤ C_l by (7)). Returns ``[B_1, …, B_L]``."""
+    if not (eta > 0 and alpha0 > 0 and eta * alpha0**2 / 8.0 < 1.0):
+        raise ValueError(f"need η > 0, α₀ > 0 and ηα₀²/8 < 1 (eq. 10), got eta={eta!r}, alpha0={alpha0!r}")
+    L = len(lam_bar)
+    u = math.sqrt(1.0 - eta * alpha0**2 / 8.0)
+    full = ng_lambda_prod(lam_bar, 1, L)
+    return [eta * X_fro * full / lam_bar[l] * sqrt2phi0 / (1.0 - u) for l in range(L)]
+
+
+def ng_region_margin(dists: Sequence[float], budgets: Sequence[float], phi: float, phi0: float) -> float:
+    """Membership of a state θ in the induction region of 001 Theorem 2.2's proof: θ is a
+    possible k-th GD iterate for some k ≥ 0 iff, with d_l = ‖W_l − W_l^0‖_F,
+    ``‖W_l − W_l^0‖_F ≤ B_l(1 − u^k)`` for every l and ``Φ(θ) ≤ u^{2k}Φ(θ₀)`` (the hypotheses the
+    induction carries: the path bound and (11)), i.e. iff the margin
+    ``min_l (1 − d_l/B_l) − √(Φ(θ)/Φ(θ₀))`` is ≥ 0 (k real: the chain holds for real k). Such a θ
+    satisfies (12) (‖W_l‖₂ ≤ λ̄_l; σ_min(F_{L−1}) ≥ α₀/2 by (5) and (8)), and the proof's step
+    maps it to a state of margin ≥ 0 with (13), ‖F^{k+1}_{L−1} − F^0_{L−1}‖_F ≤ α₀/2 and
+    Φ(θ_{k+1}) ≤ (1 − ηα₀²/8)Φ(θ_k). (A state that only satisfies (12) — e.g. ‖W_l‖₂ = λ̄_l
+    exactly — is not covered: the proof needs the path bound, not (12) alone.)"""
+    if len(dists) != len(budgets):
+        raise ValueError(f"need one distance per budget: {len(dists)} vs {len(budgets)}")
+    if not (phi0 > 0):
+        raise ValueError(f"phi0 must be > 0, got phi0={phi0!r}")
+    return min(1.0 - d / b for d, b in zip(dists, budgets)) - math.sqrt(max(phi, 0.0) / phi0)
+
+
+def ng_steps_to_halve(eta: float, alpha0: float) -> float:
+    """Steps after which (11) guarantees Φ ≤ Φ(θ₀)/2: ``ln 2 / −ln(1 − ηα₀²/8)``."""
+    r = eta * alpha0**2 / 8.0
+    if not (0.0 < r < 1.0):
+        raise ValueError(f"need 0 < ηα₀²/8 < 1, got {r!r}")
+    return math.log(2.0) / -math.log1p(-r)
+
+
+__all__ += ["ng_path_budget", "ng_region_margin", "ng_steps_to_halve"]
 
 
 __all__.append("ng_best_C")
