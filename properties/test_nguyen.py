@@ -172,6 +172,7 @@ def test_thm22_section31_every_iterate(seed, shape, beta_factor, eta_frac):
     assume(not degenerate)
     assert m["certified"] and m["certified_proof"], m
     assert m["loss_ratio"] <= 1 + RTOL and m["norm_ratio"] <= 1 + RTOL and m["sigma_ratio"] >= 1 - RTOL, m
+    assert m["norm_excess"] <= 1 + RTOL, m
 
 
 #: of the W_L = 0 inits scaled by β ∈ 10^{2, 2.5, …, 4} at n_{L−1} = 16, at least this many must be
@@ -197,7 +198,7 @@ def test_thm22_random_inits_that_satisfy(seed):
         certified += 1
         eta = 0.99 * cert.eta_max
         s = mn.ng_trajectory_slacks(mn.ng_gd_trajectory(net, X, Y, lr=eta, steps=30), cert, eta)
-        assert s["loss_ratio"] <= 1 + RTOL and s["norm_ratio"] <= 1 + RTOL and s["sigma_ratio"] >= 1 - RTOL, s
+        assert s["loss_ratio"] <= 1 + RTOL and s["norm_excess"] <= 1 + RTOL and s["sigma_ratio"] >= 1 - RTOL, s
     assert certified >= MIN_CERTIFIED_RANDOM, f"only {certified}/5 W_L = 0 inits certified"
     other = sum(mn.ng_lecun_best_certificate(ov.NguyenNet.lecun_init(4, [6, 16, 1], last_layer=last, beta=100.0,
                                                                      seed=seed + 1), X, Y).holds()

@@ -215,6 +215,8 @@ def ng_trajectory_slacks(traj: dict, cert: NGCertificate, eta: float) -> dict[st
 
     * ``loss_ratio`` = max_{k≥1} Φ(θ_k) / [(1 − ηα₀²/8)^k Φ(θ₀)]    (eq. 11; ≤ 1 required)
     * ``norm_ratio`` = max_{k,l} ‖W_l^k‖₂ / λ̄_l                     (eq. 12; ≤ 1 required)
+    * ``norm_excess`` = max_{k,l} (‖W_l^k‖₂ − ‖W_l⁰‖₂) / C_l        (the same inequality, ≤ 1: how
+      much of the budget C_l is used — informative where C_l ≪ ‖W_l⁰‖₂)
     * ``sigma_ratio`` = min_k σ_min(F^k_{L−1}) / (α₀/2)               (eq. 12; ≥ 1 required)
     plus ``loss_decay`` = Φ(θ_K)/Φ(θ₀) and ``bound_decay`` = (1 − ηα₀²/8)^K.
 
@@ -231,11 +233,14 @@ def ng_trajectory_slacks(traj: dict, cert: NGCertificate, eta: float) -> dict[st
     phi0 = float(loss[0])
     bound = torch.tensor([ng_loss_bound(phi0, eta, cert.alpha0, int(k)) for k in ks], dtype=f64)
     lam = torch.tensor(cert.lam_bar, dtype=f64)
+    w0 = torch.tensor(cert.weight_norms, dtype=f64)
+    Cs = torch.tensor(cert.C, dtype=f64)
     # k = 0 is the identity Φ(θ₀)/Φ(θ₀) = 1: the ratio is taken over k ≥ 1 (when there are steps)
     loss_ratio = float((loss / bound)[1 if K >= 1 else 0:].max()) if phi0 > 0 else 0.0
     return {
         "loss_ratio": max(loss_ratio, DIVERGED_RATIO) if diverged else loss_ratio,
         "norm_ratio": float((traj["weight_norms"][:n] / lam).max()),
+        "norm_excess": float(((traj["weight_norms"][:n] - w0) / Cs).max()),
         "sigma_ratio": float(traj["sigma_min"][:n].min() / (cert.alpha0 / 2)),
         "loss_decay": float(loss[-1] / loss[0]) if phi0 > 0 else 0.0,
         "bound_decay": float(bound[-1] / bound[0]),
@@ -405,7 +410,8 @@ def ng_step_check(W0: Sequence[torch.Tensor], W: Sequence[torch.Tensor], X: torc
     * ``margin``: the state's region margin (≥ 0: θ is a possible GD iterate; see
       :func:`~overparam_verify.theory.nguyen.ng_region_margin`);
     * ``state_norm`` = max_l ‖W_l‖₂/λ̄_l and ``state_sigma`` = σ_min(F_{L−1}(θ))/(α₀/2): θ in (12);
-    * ``norm13`` = max_l ‖W'_l‖₂/λ̄_l (eq. 13, ≤ 1), ``features`` = ‖F_{L−1}(θ') − F⁰_{L−1}‖_F/(α₀/2)
+    * ``norm13`` = max_l (‖W'_l‖₂ − ‖W_l⁰‖₂)/C_l (eq. 13 ⇔ ≤ 1; the share of the budget C_l used,
+      informative where C_l ≪ ‖W_l⁰‖₂), ``features`` = ‖F_{L−1}(θ') − F⁰_{L−1}‖_F/(α₀/2)
       (≤ 1, the bound before "σ_min(F^{k+1}_{L−1}) ≥ α₀/2"), ``descent`` =
       (Φ(θ) − Φ(θ'))/((ηα₀²/8)Φ(θ)) (≥ 1: Φ(θ') ≤ (1 − ηα₀²/8)Φ(θ), the last display);
     * ``margin_next``: the margin of θ' (≥ 0: the region is invariant).
@@ -431,7 +437,8 @@ def ng_step_check(W0: Sequence[torch.Tensor], W: Sequence[torch.Tensor], X: torc
         "margin": margin(W, phi), "margin_next": margin(Wn, phin),
         "state_norm": (torch.stack([spec(w) for w in W]) / lam).max(),
         "state_sigma": sigma_min_rows(F[-2]) / (cert.alpha0 / 2),
-        "norm13": (torch.stack([spec(w) for w in Wn]) / lam).max(),
+        "norm13": ((torch.stack([spec(w) for w in Wn]) - torch.tensor(cert.weight_norms, dtype=W[0].dtype))
+                   / torch.tensor(cert.C, dtype=W[0].dtype)).max(),
         "features": (Fn[-2] - F0[-2]).norm() / (cert.alpha0 / 2),
         "descent": (phi - phin) / (rate * phi),
         "phi_ratio": phi / phi0,
