@@ -33,7 +33,7 @@ SWEEP = sweep_profile()
 RTOL = cn.RTOL
 
 
-_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
+_few = at_most  # at most k examples (×5 under the ov-thorough profile), checked as one Bonferroni family
 
 
 shapes = st.sampled_from([(5, 4, [6, 7, 2]), (4, 3, [5, 3, 8, 1]), (3, 5, [4, 6, 3, 5, 2])])

@@ -33,7 +33,7 @@ _spectral = _ovst.spectral_perturbations
 SWEEP_PROFILE = sweep_profile()
 
 
-_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
+_few = at_most  # at most k examples (×5 under the ov-thorough profile), checked as one Bonferroni family
 
 
 def _verdict(sid: str, seed: int) -> None:

@@ -21,7 +21,7 @@ from overparam_verify.theory import resnet as tr
 SWEEP = sweep_profile()
 
 
-_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
+_few = at_most  # at most k examples (×5 under the ov-thorough profile), checked as one Bonferroni family
 
 
 @pytest.mark.lemma("AZLS-resnet")

@@ -30,7 +30,7 @@ from overparam_verify.theory import setup as ts
 SWEEP_PROFILE = sweep_profile()
 
 
-_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
+_few = at_most  # at most k examples (×5 under the ov-thorough profile), checked as one Bonferroni family
 
 
 def _shapes():

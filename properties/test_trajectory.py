@@ -31,7 +31,7 @@ from overparam_verify.theory import trajectory as tt
 SWEEP = sweep_profile()
 
 
-_few = at_most  # at most k examples (×5 under thorough), checked as one Bonferroni family
+_few = at_most  # at most k examples (×5 under the ov-thorough profile), checked as one Bonferroni family
 
 
 def _small_setup(seed: int, m: int, L: int = 2, n: int = 12):
