@@ -58,35 +58,34 @@ def test_grad_bound_every_theta(seed, shape, log_scales):
     assert float(r.max()) <= 1.0 + RTOL, r
 
 
-def _judged_test(name: str, sid: str, fn, k: int, doc: str):
-    """A property test named ``name`` (its own Hypothesis database key) over drawn seeds."""
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return pytest.mark.lemma(sid)(_few(k)(given(seed=seeds())(fn)))
+def _assert_holds(sid: str, seed: int) -> None:
+    """The declared parts of ``sid`` judged on its catalogue cells at ``SWEEP``: "holds"."""
+    e = evaluate(sid, SWEEP, seed=seed, control=False)
+    assert e.verdict == "holds", e.judgement.note
 
 
-def _verdict_test(sid: str, k: int = 2, doc: str = "", *, name: str):
-    def body(seed):
-        e = evaluate(sid, SWEEP, seed=seed, control=False)
-        assert e.verdict == "holds", e.judgement.note
-
-    return _judged_test(name, sid, body, k, f"{sid}: the declared parts judged on the catalogue cells come out "
-                        f"'holds'. {doc}")
+def _assert_control_rejected(sid: str, seed: int) -> None:
+    """The declared control of ``sid`` through the same cells and judge: "violated"."""
+    e = evaluate(sid, SWEEP, seed=seed, statement=False)
+    assert e.control_verdict == "violated", e.control.note
 
 
-def _control_test(sid: str, k: int = 2, doc: str = "", *, name: str):
-    def body(seed):
-        e = evaluate(sid, SWEEP, seed=seed, statement=False)
-        assert e.control_verdict == "violated", e.control.note
+@pytest.mark.lemma("NG-2.1.grad")
+@_few(2)
+@given(seed=seeds())
+def test_grad_verdict(seed):
+    """NG-2.1.grad: the declared parts judged on the catalogue cells come out 'holds'. Init, random θ
+    and an Adam ascent on (θ, Y) of the ratio."""
+    _assert_holds("NG-2.1.grad", seed)
 
-    return _judged_test(name, sid, body, k, f"{sid}: the declared control through the same cells and judge comes "
-                        f"out 'violated'. {doc}")
 
-
-test_grad_verdict = _verdict_test("NG-2.1.grad", doc="Init, random θ and an Adam ascent on (θ, Y) of the ratio.",
-    name="test_grad_verdict")
-test_grad_control_rejected = _control_test("NG-2.1.grad", doc="2·ReLU activation: (4) fails.",
-    name="test_grad_control_rejected")
+@pytest.mark.lemma("NG-2.1.grad")
+@_few(2)
+@given(seed=seeds())
+def test_grad_control_rejected(seed):
+    """NG-2.1.grad: the declared control through the same cells and judge comes out 'violated'. 2·ReLU
+    activation: (4) fails."""
+    _assert_control_rejected("NG-2.1.grad", seed)
 
 
 # ----------------------------------------------------------------------------- NG-2.1.lip
@@ -109,10 +108,22 @@ def test_lipschitz_bound_every_pair(seed, shape, log_scales, dist, slack):
     assert float(mn.ng_lip_ratios(Wa, Wb, X).max()) <= 1.0 + RTOL
 
 
-test_lipschitz_verdict = _verdict_test("NG-2.1.lip", doc="Random pairs and an Adam ascent on (θ_a, θ_b).",
-    name="test_lipschitz_verdict")
-test_lipschitz_control_rejected = _control_test("NG-2.1.lip", doc="2·ReLU activation: (5) fails.",
-    name="test_lipschitz_control_rejected")
+@pytest.mark.lemma("NG-2.1.lip")
+@_few(2)
+@given(seed=seeds())
+def test_lipschitz_verdict(seed):
+    """NG-2.1.lip: the declared parts judged on the catalogue cells come out 'holds'. Random pairs and
+    an Adam ascent on (θ_a, θ_b)."""
+    _assert_holds("NG-2.1.lip", seed)
+
+
+@pytest.mark.lemma("NG-2.1.lip")
+@_few(2)
+@given(seed=seeds())
+def test_lipschitz_control_rejected(seed):
+    """NG-2.1.lip: the declared control through the same cells and judge comes out 'violated'. 2·ReLU
+    activation: (5) fails."""
+    _assert_control_rejected("NG-2.1.lip", seed)
 
 
 def test_lipschitz_bound_rejects_bad_layer():
@@ -135,10 +146,22 @@ def test_pl_and_ntk_lower_bound_every_theta(seed, shape, log_scales):
     assert math.isclose(m["grad_sq"], m["grad_sq_closed"], rel_tol=1e-9, abs_tol=1e-300)
 
 
-test_pl_verdict = _verdict_test("NG-PL", doc="θ = init, random, and maximizing 2λ_min(K)Φ/‖∇Φ‖² by Adam.",
-    name="test_pl_verdict")
-test_pl_control_rejected = _control_test("NG-PL", doc="Mean objective: ‖∇Φ‖² ≥ 2λ_min(K)Φ fails.",
-    name="test_pl_control_rejected")
+@pytest.mark.lemma("NG-PL")
+@_few(2)
+@given(seed=seeds())
+def test_pl_verdict(seed):
+    """NG-PL: the declared parts judged on the catalogue cells come out 'holds'. θ = init, random, and
+    maximizing 2λ_min(K)Φ/‖∇Φ‖² by Adam."""
+    _assert_holds("NG-PL", seed)
+
+
+@pytest.mark.lemma("NG-PL")
+@_few(2)
+@given(seed=seeds())
+def test_pl_control_rejected(seed):
+    """NG-PL: the declared control through the same cells and judge comes out 'violated'. Mean
+    objective: ‖∇Φ‖² ≥ 2λ_min(K)Φ fails."""
+    _assert_control_rejected("NG-PL", seed)
 
 
 def test_ntk_last_layer_block_is_kron():
@@ -206,11 +229,22 @@ def test_thm22_random_inits_that_satisfy(seed):
     event(f"certified 'small'/'lecun' last layers at β = 100: {other}/2")
 
 
-test_thm22_verdict = _verdict_test("NG-2.2", k=1, doc="Certified Section 3.1 and printed-(9) inits, every GD "
-                                   "iterate; the induction step at region states.",
-    name="test_thm22_verdict")
-test_thm22_control_rejected = _control_test("NG-2.2", doc="η = 4/α₀², beyond (10): (11) fails.",
-    name="test_thm22_control_rejected")
+@pytest.mark.lemma("NG-2.2")
+@_few(1)
+@given(seed=seeds())
+def test_thm22_verdict(seed):
+    """NG-2.2: the declared parts judged on the catalogue cells come out 'holds'. Certified Section 3.1
+    and printed-(9) inits, every GD iterate; the induction step at region states."""
+    _assert_holds("NG-2.2", seed)
+
+
+@pytest.mark.lemma("NG-2.2")
+@_few(2)
+@given(seed=seeds())
+def test_thm22_control_rejected(seed):
+    """NG-2.2: the declared control through the same cells and judge comes out 'violated'. η = 4/α₀²,
+    beyond (10): (11) fails."""
+    _assert_control_rejected("NG-2.2", seed)
 
 
 @pytest.mark.lemma("NG-2.2")
@@ -298,15 +332,40 @@ def test_sec31_conditions_monotone_in_beta(alpha0, xf, yf, norms, t):
         assert all(lhs >= rhs for lhs, rhs in c.values())
 
 
-test_beta_verdict = _verdict_test("NG-3.1", doc="β* certifies at β*(1+ε), fails at β*(1−ε).",
-    name="test_beta_verdict")
-test_beta_control_rejected = _control_test("NG-3.1", doc="W_L⁰ ≠ 0: β* no longer certifies.",
-    name="test_beta_control_rejected")
+@pytest.mark.lemma("NG-3.1")
+@_few(2)
+@given(seed=seeds())
+def test_beta_verdict(seed):
+    """NG-3.1: the declared parts judged on the catalogue cells come out 'holds'. β* certifies at
+    β*(1+ε), fails at β*(1−ε)."""
+    _assert_holds("NG-3.1", seed)
+
+
+@pytest.mark.lemma("NG-3.1")
+@_few(2)
+@given(seed=seeds())
+def test_beta_control_rejected(seed):
+    """NG-3.1: the declared control through the same cells and judge comes out 'violated'. W_L⁰ ≠ 0: β*
+    no longer certifies."""
+    _assert_control_rejected("NG-3.1", seed)
 
 
 # ----------------------------------------------------------------------------- NG-3.3
-test_lemma33_verdict = _verdict_test("NG-3.3", k=1, doc="σ_min(F_{L−1})² vs n_{L−1} over 4 widths: slope CI "
-                                     "within 1 ± 0.5.",
-    name="test_lemma33_verdict")
-test_lemma33_control_rejected = _control_test("NG-3.3", k=1, doc="64 live units: slope CI wholly below 1.",
-    name="test_lemma33_control_rejected")
+@pytest.mark.lemma("NG-3.3")
+@_few(1)
+@given(seed=seeds())
+def test_lemma33_verdict(seed):
+    """NG-3.3: the declared parts judged on the catalogue cells come out 'holds'. σ_min(F_{L−1})² vs
+    n_{L−1} over 4 widths: slope CI within 1 ± 0.5."""
+    _assert_holds("NG-3.3", seed)
+
+
+@pytest.mark.lemma("NG-3.3")
+@_few(1)
+@given(seed=seeds())
+def test_lemma33_control_rejected(seed):
+    """NG-3.3: the declared control through the same cells and judge comes out 'violated'. 64 live
+    units: slope CI wholly below 1."""
+    _assert_control_rejected("NG-3.3", seed)
+
+
