@@ -15,7 +15,10 @@ __all__ = [
     "a2_deviations",
     "pairwise_min_separations",
     "weight_spectral_norms",
+    "weight_spectral_norms_lanczos",
     "azls_hidden",
+    "relu_moment_quad_scaled",
+    "relu_moment_mc_scaled",
 ]
 
 
@@ -85,6 +88,60 @@ def weight_spectral_norms(net) -> list[float]:
     return [float(torch.linalg.matrix_norm(W.to(torch.float64), ord=2)) for W in net.weights]
 
 
+def weight_spectral_norms_lanczos(net, *, tol: float = 1e-12, seed: int = 0) -> list[float]:
+    """``‖W_l‖₂`` for every trained layer, matrix-free: ``√λ_max(W_lᵀW_l)`` by Lanczos
+    (:func:`~overparam_verify.metrics.init_backward.lanczos_top_eigenvalue`, residual ≤ tol·λ).
+    Equal to :func:`weight_spectral_norms` to ~tol; for the wide layers of 003 Theorem 5.1(i)'s
+    depth cells (m_{l−1} = 2m_l = 3072), where a dense SVD per draw costs seconds."""
+    from .init_backward import lanczos_top_eigenvalue
+
+    out = []
+    for W in net.weights:
+        W = W.to(torch.float64)  # (m_{l-1}, m_l)
+        G = W if W.shape[0] >= W.shape[1] else W.T  # tall: λ_max(GᵀG) on the smaller side
+        theta, _ = lanczos_top_eigenvalue(lambda Q, G=G: (Q @ G.T) @ G, (), G.shape[1], tol=tol,
+                                          generator=torch.Generator().manual_seed(int(seed)))
+        out.append(math.sqrt(float(theta)))
+    return out
+
+
 def azls_hidden(net, X: torch.Tensor) -> list[torch.Tensor]:
     """AZLS's ``h_{i,0} = σ(Ax_i), h_{i,l} = σ(W_l h_{i,l−1})``, l = 0..L, each (n, m)."""
     return net.forward_trace(X).outputs
+
+
+def relu_moment_quad_scaled(rho: float, scale: float = 1.0) -> float:
+    """``E[σ(Z₁)σ(s·Z₂)]`` for standard Gaussians with correlation ρ and ``s = scale`` by numerical
+    integration (scipy.integrate.quad): ``∫₀^∞ z φ(z) E[σ(a + bU)] dz`` with ``a = sρz``,
+    ``b = s√(1−ρ²)`` and ``E σ(a + bU) = aΦ(a/b) + bφ(a/b)`` (003 Lemma A.3 at s = 1, where it
+    equals :func:`~overparam_verify.metrics.setup.relu_moment_quad`; s ≠ 1 is the lemma's
+    control, a pair that is not standard). ``ValueError`` unless ρ ∈ [−1, 1] and s > 0."""
+    from scipy import integrate
+    from scipy.stats import norm
+
+    rho, s = float(rho), float(scale)
+    if not (-1.0 <= rho <= 1.0):
+        raise ValueError(f"rho must lie in [-1, 1], got rho={rho!r}")
+    if not (s > 0 and math.isfinite(s)):
+        raise ValueError(f"scale must be finite and > 0, got scale={scale!r}")
+    b = s * math.sqrt(max(0.0, 1.0 - rho * rho))
+
+    def f(z: float) -> float:
+        a = s * rho * z
+        inner = max(a, 0.0) if b == 0.0 else a * norm.cdf(a / b) + b * norm.pdf(a / b)
+        return z * norm.pdf(z) * inner
+
+    val, _ = integrate.quad(f, 0.0, math.inf, epsabs=1e-14, epsrel=1e-12, limit=200)
+    return float(val)
+
+
+def relu_moment_mc_scaled(rho: float, scale: float, samples: int, seed: int) -> tuple[float, float]:
+    """Monte Carlo ``E[σ(Z₁)σ(s·Z₂)]`` (correlation ρ, ``s = scale``) from a seeded
+    ``torch.Generator``: (estimate, standard error). At s = 1 the same draws as
+    :func:`~overparam_verify.metrics.setup.relu_moment_mc`."""
+    g = torch.Generator().manual_seed(int(seed))
+    U = torch.randn(2, int(samples), generator=g, dtype=torch.float64)  # (2, samples)
+    Z1 = U[0]
+    Z2 = float(rho) * U[0] + math.sqrt(max(0.0, 1 - float(rho) ** 2)) * U[1]
+    p = torch.relu(Z1) * torch.relu(float(scale) * Z2)
+    return float(p.mean()), float(p.std() / math.sqrt(int(samples)))
