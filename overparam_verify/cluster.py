@@ -28,6 +28,7 @@ import signal
 import socket
 import threading
 import time
+import warnings
 from typing import Any, Callable
 
 __all__ = [
@@ -159,17 +160,29 @@ def quiet_distributed(level: int = logging.CRITICAL):
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
-    """SIGINT ignored while worker processes are spawned: they inherit SIG_IGN (Python keeps an
-    inherited SIG_IGN instead of installing its KeyboardInterrupt handler)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _spawning_quietly():
+    """While the LocalCluster spawns its workers: SIGINT ignored, so the workers inherit SIG_IGN
+    (Python, and the asyncio runner of a dask worker, keep an inherited SIG_IGN instead of
+    installing a KeyboardInterrupt handler — a blocked signal mask is not enough, the worker
+    unblocks it), and the workers' "port already in use" warnings silenced (inherited
+    PYTHONWARNINGS). A Ctrl-C in these few seconds is lost; the next one interrupts."""
+    import os
+
+    old_w = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [old_w, "ignore::UserWarning:distributed.node"]))
+    main = threading.current_thread() is threading.main_thread()
+    old_h = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
-        yield
+        with warnings.catch_warnings():  # the scheduler's HTTP server on a busy default port
+            warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+            yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        if main:
+            signal.signal(signal.SIGINT, old_h)
+        if old_w is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = old_w
 
 
 class SerialExecutor:
@@ -221,14 +234,19 @@ class DaskExecutor:
         self._stop = threading.Event()
         self._monitor: threading.Thread | None = None
         self.running: set = set()
-        if scheduler:
-            self._connect(parse_scheduler_address(scheduler), float(connect_timeout))
-        else:
-            self._local(int(workers), processes)
-        self.address = self.client.scheduler.address if self.cluster is None else self.cluster.scheduler_address
-        self._wait_for_workers()
-        self.workers = set(self._worker_addresses())
-        self.worker_env = self._worker_env()
+        self.address = scheduler
+        try:
+            if scheduler:
+                self._connect(parse_scheduler_address(scheduler), float(connect_timeout))
+            else:
+                self._local(int(workers), processes)
+            self.address = self.client.scheduler.address if self.cluster is None else self.cluster.scheduler_address
+            self._wait_for_workers()
+            self.workers = set(self._worker_addresses())
+            self.worker_env = self._worker_env()
+        except BaseException:  # Ctrl-C or a failure while starting: leave no cluster behind
+            self.close()
+            raise
         self.log(f"dask {'LocalCluster' if self.cluster is not None else 'scheduler'} {self.address}: "
                  f"{len(self.workers)} worker(s)")
 
@@ -255,7 +273,7 @@ class DaskExecutor:
         if processes:
             kw["preload"] = ["overparam_verify._worker_setup"]
         try:
-            with _sigint_ignored(), quiet_distributed(logging.ERROR):
+            with _spawning_quietly(), quiet_distributed(logging.ERROR):
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
                                             dashboard_address=None, silence_logs=logging.CRITICAL, **kw)
                 self.client = Client(self.cluster)
@@ -277,7 +295,6 @@ class DaskExecutor:
         except KeyboardInterrupt:
             raise
         except Exception:  # noqa: BLE001 - dask raises TimeoutError
-            self.close()
             raise ValueError(f"no dask worker joined the scheduler at {self.address} within "
                              f"{self.worker_timeout:g} s (start one with: dask worker {self.address})") from None
 

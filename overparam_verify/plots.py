@@ -331,20 +331,23 @@ def forest_rows(result) -> list[dict]:
                 k, d = _num(p.get("exponent")), _num(p.get("resolution")) or 0.0
                 alts = {"upper": [k + d], "lower": [k - d], "two-sided": [k - d, k + d]}.get(p.get("direction"), []) \
                     if k is not None else []
-                rows.append({"label": f"{sid} · {p.get('name')} ({p.get('variable')})", "slope": p["slope"],
+                also = "" if p.get("decides", True) else ", also measured"
+                rows.append({"label": f"{sid} · {p.get('name')} ({p.get('variable')}{also})", "slope": p["slope"],
                              "ci": list(p["ci"]), "theory": k, "alternatives": alts,
-                             "verdict": p.get("verdict", "inconclusive"), "what": "law"})
+                             "verdict": p.get("verdict", "inconclusive"), "what": "law",
+                             "decides": bool(p.get("decides", True))})
             t = p.get("tightness") if p.get("kind") == "bound" else None
             if isinstance(t, Mapping) and _num(t.get("slope")) is not None and t.get("ci"):
                 rows.append({"label": f"{sid} · {p.get('name')} worst case ({t.get('variable')}) vs {t.get('bound_law')}",
                              "slope": t["slope"], "ci": list(t["ci"]), "theory": _num(t.get("bound_slope")),
-                             "alternatives": [], "verdict": p.get("verdict", "inconclusive"), "what": "tightness"})
+                             "alternatives": [], "verdict": p.get("verdict", "inconclusive"), "what": "tightness",
+                             "decides": False})
         if not parts:
             f = _get(row, "figures") or {}
             ci = f.get("ci")
             if _num(f.get("slope")) is not None and isinstance(ci, list) and len(ci) == 2:
                 rows.append({"label": f"{sid}", "slope": f["slope"], "ci": ci, "theory": _num(f.get("theory_exponent")),
-                             "alternatives": [], "verdict": _get(row, "verdict"), "what": "figures"})
+                             "alternatives": [], "verdict": _get(row, "verdict"), "what": "figures", "decides": True})
     return rows
 
 
@@ -366,9 +369,10 @@ def write_forest(result, path: str | Path) -> Path | None:
         for i, r in enumerate(rows):
             y = n - 1 - i
             c = VERDICT_COLOR.get(r["verdict"], "k")
+            a = 1.0 if r.get("decides", True) else 0.45  # "also measured": never decides, drawn pale
             lo, hi = r["ci"]
-            ax.plot([lo, hi], [y, y], "-", color=c, lw=2.2, solid_capstyle="butt")
-            ax.plot([r["slope"]], [y], "s" if r["what"] == "tightness" else "o", color=c, ms=4)
+            ax.plot([lo, hi], [y, y], "-", color=c, lw=2.2, solid_capstyle="butt", alpha=a)
+            ax.plot([r["slope"]], [y], "s" if r["what"] == "tightness" else "o", color=c, ms=4, alpha=a)
             if r["theory"] is not None:
                 ax.plot([r["theory"]], [y], "|", color="k", ms=11, mew=1.8)
             for a in r["alternatives"]:
@@ -383,13 +387,14 @@ def write_forest(result, path: str | Path) -> Path | None:
         handles += [Line2D([], [], color="k", marker="|", ls="", ms=10, label="theory"),
                     Line2D([], [], color="0.6", marker="|", ls="", ms=8, label="alternative k±Δ"),
                     Line2D([], [], color="0.3", marker="s", ls="", ms=4, label="bound tightness fit")]
-        ax.legend(handles=handles, fontsize=6, loc="lower right", ncol=2)
+        ax.legend(handles=handles, fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.26 * n + 1.4) - 0.06),
+                  ncol=6, frameon=False)
         ax.grid(axis="x", alpha=0.3)
-        ax.set_title("every fitted exponent against the theory's", fontsize=9)
+        ax.set_title("every fitted exponent against the theory's (pale: also measured, not deciding)", fontsize=9)
         fig.tight_layout()
         _declutter(fig)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         return path
     finally:
         plt.close(fig)
