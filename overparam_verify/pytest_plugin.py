@@ -86,9 +86,10 @@ def active_profile() -> str | None:
     """The name of Hypothesis's current profile (``None`` if it cannot be read)."""
     from hypothesis import settings
 
+    getter = getattr(settings, "get_current_profile_name", None)  # public since Hypothesis 6.1xx
     try:
-        return settings.get_current_profile_name()
-    except (AssertionError, AttributeError):
+        return getter() if getter is not None else settings._current_profile
+    except AssertionError:
         return None
 
 

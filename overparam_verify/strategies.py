@@ -141,7 +141,7 @@ class SeparatedDataset:
     """A drawn data set: ``X`` (n, d) float64 unit rows on the CPU, ``y`` (n,) ±1, with the
     requested ``phi`` and ``mu``, the ``seed`` it was drawn from, ``label_aware`` and, when
     label-aware, ``close_pairs``: the (i, j) pairs made near-duplicates (x_i within 0.05 φ of
-    x_j, same label), shown in the repr so a failing example says what it contains.
+    x_j up to the renormalization's factor 1 + O(φ²), same label), shown in the repr so a failing example says what it contains.
 
     The measured separation is ``ov.data.min_separation(ds.X)`` (all pairs) or
     ``min_separation(ds.X, ds.y)`` (label-aware). ``to_numpy()`` gives numpy copies of
@@ -195,7 +195,7 @@ def separated_datasets(
     * ``mu``: last coordinate μ ∈ (0, 1) of every point (000 Asm 4.1); ``ov.data.AZLS_MU`` gives
       AZLS's form (last coordinate 1/√2). ``None``: no constraint.
     * ``label_aware``: only different-label pairs are φ-separated (000 Asm 4.2); then the
-      strategy also *produces* close same-label pairs (near-duplicates at distance ≤ 0.05 φ).
+      strategy also *produces* close same-label pairs (near-duplicates at distance ≈ 0.05 φ).
     * ``close_pairs``: how many near-duplicates to try to add to a label-aware data set
       (default: drawn in [1, n/4]); only with ``label_aware=True`` (with a drawn
       ``label_aware`` it applies to the label-aware draws).
