@@ -139,9 +139,15 @@ DESCENT_PARTS = (
     Law("radius", statistic="max_l ‖W_l⁽ᴷ⁾ − W_l⁽⁰⁾‖₂ after the K rule steps per draw, L = 2", variable="m",
         exponent=tt.FIG2_EXPONENT, direction="upper", decides=False),
 )
-#: a step size beyond every measured frontier (frontier·ML³ ≤ 1.2e3 on the calibration grid)
-DESCENT_CONTROL = Control("step size 256× the rule (η = 4096/(ML³), beyond the measured frontier): "
-                          "sufficient descent must fail", params={"step_mult": 256.0, "frontier": False})
+#: a step size beyond the measured frontier at L = 1 (frontier·ML³ = 40 … 72 there, 150 … 1100 at
+#: L = 2…4). Measured (ci seeds 0, 7; quick): ×2 (c = 32) — 0/48 runs break (5.5): the doubled rule
+#: is still inside every frontier, the statement truly holds there; ×4 — 5–6/48 break (all L = 1),
+#: not significant against δ = 0.1; ×8 — 12/48 break (every L = 1 run), violated.
+DESCENT_CONTROL = Control("step size 8× the rule (η = 128/(ML³), beyond the measured frontier at L = 1): "
+                          "sufficient descent must fail", params={"step_mult": 8.0, "frontier": False})
+#: the widths below the regime at which the step rule is also run (reported: the narrowest width
+#: from which every draw had sufficient descent, per L — "narrowest m" of shared/LEMMAS.md)
+DESCENT_NARROW = (2, 4, 8, 16)
 
 
 def descent_cells(profile: str, seed: int = 0) -> list[dict]:
@@ -154,9 +160,13 @@ def descent_cells(profile: str, seed: int = 0) -> list[dict]:
     reps = {"ci": 3, "quick": 3, "full": 8}[p]
     freps = {"ci": 2, "quick": 3, "full": 6}[p]
     iters = {"ci": 6, "quick": 6, "full": 10}[p]
-    return [BASE | {"m": m, "L": L, "seed": _sub_seed(seed, m, L, r), "steps": 20, "frontier_steps": 20,
-                    "iters": iters, "frontier": bool(r < freps and (L == DESCENT_M_DEPTH or m == DESCENT_L_WIDTH))}
-            for L in (1, 2, 3, 4) for m in widths for r in range(reps)]
+    cells = [BASE | {"m": m, "L": L, "seed": _sub_seed(seed, m, L, r), "steps": 20, "frontier_steps": 20,
+                     "iters": iters, "frontier": bool(r < freps and (L == DESCENT_M_DEPTH or m == DESCENT_L_WIDTH))}
+             for L in (1, 2, 3, 4) for m in widths for r in range(reps)]
+    # below the regime (m narrower than "wide enough"): not trials of the statement, reported only
+    cells += [BASE | {"m": m, "L": L, "seed": _sub_seed(seed, m, L, r, 77), "steps": 20, "frontier": False,
+                      "narrow": True} for L in (1, 2, 3, 4) for m in DESCENT_NARROW for r in range(3)]
+    return cells
 
 
 @single_thread
@@ -183,7 +193,9 @@ def descent_run_cell(params: dict) -> dict:
 def descent_measure(results: Results) -> Evidence:
     """ZCZG-descent's evidence: every run's min descent ratio; the frontier per draw against m
     (L = 2) and against L (m = 64); the radius of the iterates against m (also measured)."""
-    ratios = _ratios(((i, r["descent_ratio"], p["m"]) for i, (p, r) in enumerate(results)), x=True)
+    narrow = [(p, r) for p, r in results if p.get("narrow")]
+    ratios = _ratios(((i, r["descent_ratio"], p["m"]) for i, (p, r) in enumerate(results) if not p.get("narrow")), x=True)
+    results = [(p, r) for p, r in results if not p.get("narrow")]
     fr = [(p, r) for p, r in results if r.get("frontier") is not None]
     fm = [(p["m"], r["frontier"]) for p, r in fr if p["L"] == DESCENT_M_DEPTH]
     fL = [(p["L"], r["frontier"]) for p, r in fr if p["m"] == DESCENT_L_WIDTH]
@@ -197,6 +209,13 @@ def descent_measure(results: Results) -> Evidence:
             figs[f"frontier_L{L}"] = dict(zip([int(x) for x in xs], ys))  # medians, for the report
     xs, ys = _median_by([(p, r) for p, r in results if p["L"] == DESCENT_M_DEPTH], "radius")
     figs["radius_by_m"] = dict(zip([int(x) for x in xs], ys))  # ‖W⁽ᴷ⁾ − W⁽⁰⁾‖₂ medians (against τ)
+    for L in sorted({p["L"] for p, _ in narrow}):
+        # the narrowest width from which every draw (narrow cells, then the regime's) held (5.5)
+        rows = [(p["m"], r["descent_ratio"] >= 1 - 1e-9) for p, r in narrow + results if p["L"] == L]
+        ms = sorted({m for m, _ in rows})
+        held = [m for m in ms if all(ok for mm, ok in rows if mm >= m)]
+        figs[f"narrowest_m_held_L{L}"] = held[0] if held else None
+        figs[f"narrow_failures_L{L}"] = {int(m): sum(not ok for mm, ok in rows if mm == m) for m in ms if m in DESCENT_NARROW}
     worst = min((r["descent_ratio"] for _, r in results), default=math.nan)
     return Evidence({"sufficient_descent": ratios, "frontier_m": _law(fm), "frontier_L": _law(fL), "radius": _law(rad)},
                     figs, f"sufficient descent (5.5) on {len(results)} GD runs, worst decrease/(η/2)‖∇‖² = {worst:.3g}; "
@@ -467,7 +486,14 @@ THM44_PARTS = (
           bound="≤ 1 within the step budget (000 Theorem 4.4; 003 Theorems 4.1, 4.5)", delta=DELTA),
     Law("steps_n", statistic="GD steps to L_S ≤ ℓ(0)/n per draw", variable="n",
         exponent=tt.THM44_STEPS_N_EXPONENT, direction="upper"),
+    # also measured: the narrowest width m ∈ {2, 4, …, 32} whose GD reaches ε within 1000 steps,
+    # per draw, against n (000 Theorem 4.4: m = Ω̃(n¹⁴L¹⁶φ⁻⁴) suffices — the needed width grows
+    # with n, but the theorem gives no lower bound, so its exponent is reported, not judged)
+    Law("width_n", statistic="narrowest m ∈ {2, 4, 8, 16, 32} reaching ε within 1000 GD steps, per draw",
+        variable="n", exponent=14.0, direction="upper", decides=False),
 )
+#: the narrow widths of the needed-width search (GD only, budget 1000 steps)
+THM44_NARROW = (2, 4, 8, 16, 32)
 THM44_CONTROL = Control("two identical inputs with opposite labels (000 Assumption 4.2 broken, φ = 0): "
                         "L_S ≥ 2ℓ(0)/n > ε at every W", params={"conflict": True, "max_steps": 200})
 
@@ -479,9 +505,14 @@ def thm44_cells(profile: str, seed: int = 0) -> list[dict]:
     p = _profile(profile)
     widths = {"ci": [128], "quick": [64, 256], "full": [64, 128, 256, 512]}[p]
     reps = {"ci": 5, "quick": 3, "full": 10}[p]
-    return [BASE | {"n": n, "m": m, "L": 2, "steps": 100, "max_steps": 4000, "batch": (n // 2 if sgd else None),
-                    "seed": _sub_seed(seed, n, m, r, int(sgd))}
-            for n in (6, 8, 12, 16) for m in widths for sgd in (False, True) for r in range(reps)]
+    cells = [BASE | {"n": n, "m": m, "L": 2, "steps": 100, "max_steps": 4000, "batch": (n // 2 if sgd else None),
+                     "seed": _sub_seed(seed, n, m, r, int(sgd))}
+             for n in (6, 8, 12, 16) for m in widths for sgd in (False, True) for r in range(reps)]
+    nreps = {"ci": 1, "quick": 2, "full": 6}[p]
+    cells += [BASE | {"n": n, "m": m, "L": 2, "steps": 100, "max_steps": 1000, "batch": None, "narrow": True,
+                      "seed": _sub_seed(seed, n, r, 313)}  # one data/init seed per (n, draw) across the widths
+              for n in (6, 8, 12, 16) for m in THM44_NARROW for r in range(nreps)]
+    return cells
 
 
 @single_thread
@@ -500,15 +531,22 @@ def thm44_run_cell(params: dict) -> dict:
 
 
 def thm44_measure(results: Results) -> Evidence:
+    narrow: dict[tuple, list] = {}
+    for p, r in results:
+        if p.get("narrow"):
+            narrow.setdefault((p["n"], p["seed"]), []).append((p["m"], r["reached"]))
+    needed = [(n, min((m for m, ok in v if ok), default=None)) for (n, _), v in sorted(narrow.items())]
+    results = [(p, r) for p, r in results if not p.get("narrow")]
     steps: dict[str, list] = {}
     for p, r in results:
         if r["steps_to_eps"] is not None:
             steps.setdefault(f"n{p['n']}_m{p['m']}_{'sgd' if p['batch'] else 'gd'}", []).append(r["steps_to_eps"])
     figs = {"steps_to_eps_median": {k: float(np.median(v)) for k, v in sorted(steps.items())},
+            "narrowest_m_reaching_eps": [{"n": n, "m": m} for n, m in needed],
             "reached": sum(r["reached"] for _, r in results), "runs": len(results)}
     gd = [(p["n"], r["steps_to_eps"]) for p, r in results if p["batch"] is None and r["steps_to_eps"]]
     return Evidence({"reach_eps": _ratios(((i, r["loss"] / r["eps"], p["n"]) for i, (p, r) in enumerate(results)), x=True),
-                     "steps_n": _law(gd)}, figs,
+                     "steps_n": _law(gd), "width_n": _law((n, m) for n, m in needed if m is not None)}, figs,
                     "GD last iterate / SGD best iterate reach ε = ℓ(0)/n (⇒ zero training error, 000 after Thm 4.4)")
 
 
