@@ -84,7 +84,32 @@ def _radius(params: dict, nominal: float) -> float:
     return float(nominal) * float(params.get("radius_factor", 1.0)) + float(params.get("omega_floor", 0.0))
 
 
+def phi_pairs(n: int, d: int, phi: float, *, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` unit vectors in R^d made of n/2 opposite-label pairs at distance exactly φ (the
+    separation of 003 Assumption 3.6 / 000 Assumption 4.2 binds: ``min_separation(X) = φ``). The
+    anchors are drawn 3φ-separated (``data.separated_sphere``), each partner is its anchor rotated
+    by θ = 2 arcsin(φ/2) towards a random orthogonal direction. Returns ``(X, y)``, y = +1, −1, …"""
+    if n < 2 or n % 2:
+        raise ValueError(f"phi_pairs needs an even n >= 2, got n={n!r}")
+    if not (0.0 < phi <= 0.5):
+        raise ValueError(f"phi_pairs needs 0 < phi <= 0.5, got phi={phi!r}")
+    A, _ = _data.separated_sphere(n // 2, d, 3.0 * phi, seed=seed)  # (n/2, d), unit rows
+    g = torch.Generator().manual_seed(int(seed) + 7)
+    U = torch.randn(n // 2, d, generator=g, dtype=torch.float64)
+    U = U - (U * A).sum(1, keepdim=True) * A
+    U = U / U.norm(dim=1, keepdim=True)
+    th = 2.0 * math.asin(phi / 2.0)
+    B = math.cos(th) * A + math.sin(th) * U  # (n/2, d), ‖B_k − A_k‖ = φ
+    X = torch.stack([A, B], dim=1).reshape(n, d)
+    y = torch.tensor([1.0, -1.0] * (n // 2), dtype=torch.float64)
+    return X, y
+
+
 def _zczg(params: dict, seed: int):
+    if params.get("pairs"):
+        X, y = phi_pairs(int(params["n"]), int(params["d"]), float(params["phi"]), seed=seed)
+        net = DeepReLUNet.gaussian_init(int(params["d"]), [int(params["m"])] * int(params["L"]), seed=seed + 1)
+        return X, y, _controlled(net, params)
     X, y = _data.separated_sphere(int(params["n"]), int(params["d"]), float(params["phi"]), seed=seed)
     net = DeepReLUNet.gaussian_init(int(params["d"]), [int(params["m"])] * int(params["L"]), seed=seed + 1)
     return X, y, _controlled(net, params)
@@ -497,17 +522,36 @@ def _grad_sq_last(grads, sum_lprime):
     return (grads[-1] ** 2).sum() / sum_lprime**2
 
 
+def b5_tau_000(n: int, phi: float, L: int) -> float:
+    """000 Lemma 5.2's radius τ = O(φ^{3/2} n^{−3} L^{−2}) with the constant set to 1."""
+    return phi**1.5 / (n**3 * L**2)
+
+
 def b5_cells(profile: str, seed: int = 0) -> list[dict]:
-    """003 Lemma B.5 / 000 Lemma 5.2: width sweep m_L with τ at Lemma B.5's radius (C₁ = C₂ = 1)
-    and, reported beside it, τ = 0.05 (well outside that radius)."""
+    """003 Lemma B.5 / 000 Lemma 5.2 on opposite-label pairs at distance exactly φ
+    (:func:`phi_pairs`): a width sweep m_L at Lemma B.5's radius (C₁ = C₂ = 1: the region is
+    nearly a point) and at 000's radius φ^{3/2}/(n³L²) (where the search matters), a φ sweep and
+    an n sweep at both radii, several draws per point; τ = 0.05 reported beside them."""
     p = _profile(profile)
     ms = [32, 64, 128, 256] if p != "full" else [64, 128, 256, 512, 1024]
     nseeds = {"ci": 3, "quick": 4, "full": 6}[p]
     steps = {"ci": 6, "quick": 8, "full": 30}[p]
-    base = {"L": 2, "n": 4, "d": 10, "phi": 0.5, "steps": steps}
-    tau_r = tp.b5_tau_regime(base["n"], base["phi"], base["L"])
-    cells = [base | {"sweep": "regime", "m": m, "tau": tau_r, "seed": _sub_seed(seed, m, r)} for m in ms for r in range(nseeds)]
-    cells += [base | {"sweep": "large_tau", "m": m, "tau": 0.05, "seed": _sub_seed(seed, m, 99)} for m in ms]
+    gen = {"L": 2, "n": 4, "d": 10, "phi": 0.5, "steps": steps}
+    base = {"L": 2, "n": 4, "d": 10, "phi": 0.2, "steps": steps, "pairs": True}
+    cells = []
+    for radius in ("003", "000"):
+        def tau(n, phi, L=2):
+            return tp.b5_tau_regime(n, phi, L) if radius == "003" else b5_tau_000(n, phi, L)
+        # width: the generator's φ-separated data (φ = 1/2), and pairs at distance exactly φ = 0.2 (reported)
+        cells += [gen | {"sweep": f"width_{radius}", "m": m, "tau": tau(4, 0.5), "seed": _sub_seed(seed, m, r)}
+                  for m in ms for r in range(nseeds)]
+        cells += [base | {"sweep": f"width_pairs_{radius}", "m": m, "tau": tau(4, 0.2), "seed": _sub_seed(seed, 8, m, r)}
+                  for m in ms for r in range(nseeds)]
+        cells += [base | {"sweep": f"phi_{radius}", "m": 128, "phi": ph, "tau": tau(4, ph), "seed": _sub_seed(seed, 5, k, r)}
+                  for k, ph in enumerate((0.05, 0.1, 0.2, 0.4)) for r in range(nseeds)]
+        cells += [base | {"sweep": f"n_{radius}", "m": 128, "n": n, "tau": tau(n, 0.2), "seed": _sub_seed(seed, 6, n, r)}
+                  for n in (2, 4, 8, 16) for r in range(nseeds)]
+    cells += [gen | {"sweep": "large_tau", "m": m, "tau": 0.05, "seed": _sub_seed(seed, m, 99)} for m in ms]
     return cells
 
 
@@ -525,19 +569,26 @@ def b5_run_cell(params: dict) -> dict:
 
 
 def b5_measure(results: Results) -> Evidence:
-    reg = [r for p, r in results if p["sweep"] == "regime"]
-    figs = {"c0_003_min": min(r["c0_003"] for r in reg), "C_000_min": min(r["C_000"] for r in reg),
-            "min_over_init": min(r["worst"] / r["at_init"] for r in reg),
-            "tau_regime": next(p["tau"] for p, _ in results if p["sweep"] == "regime"),
+    reg = [r for p, r in results if p["sweep"] == "width_003"]
+    r000 = [r for p, r in results if p["sweep"] == "width_000"]
+    figs = {"c0_003_min": min(r["c0_003"] for p, r in results if p["sweep"] != "large_tau"),
+            "C_000_min": min(r["C_000"] for p, r in results if p["sweep"] != "large_tau"),
+            "min_over_init_003_radius": min(r["worst"] / r["at_init"] for r in reg) if reg else None,
+            "min_over_init_000_radius": min(r["worst"] / r["at_init"] for r in r000) if r000 else None,
             "search": _gain_figures([g for _, r in results for g in r["gains"]])}
-    return Evidence({"width": _law_data(results, "regime", "m", "worst"),
-                     "width_large_tau": _law_data(results, "large_tau", "m", "worst")}, figs,
-                    f"c₀ (003, φ³/n⁷) ≥ {figs['c0_003_min']:.3g}, C (000, φ/n⁵) ≥ {figs['C_000_min']:.3g}; "
-                    f"region min/init ≥ {figs['min_over_init']:.4f} at τ = {figs['tau_regime']:.2g}")
+    parts = {"width": _law_data(results, "width_003", "m", "worst"), "width_000": _law_data(results, "width_000", "m", "worst"),
+             "width_pairs": _law_data(results, "width_pairs_000", "m", "worst"),
+             "phi_003": _law_data(results, "phi_003", "phi", "worst"), "phi_000": _law_data(results, "phi_000", "phi", "worst"),
+             "n_003": _law_data(results, "n_003", "n", "worst"), "n_000": _law_data(results, "n_000", "n", "worst"),
+             "width_large_tau": _law_data(results, "large_tau", "m", "worst")}
+    return Evidence(parts, figs,
+                    f"pairs at distance exactly φ; c₀ (003, φ³/n⁷) ≥ {figs['c0_003_min']:.3g}, C (000, φ/n⁵) ≥ "
+                    f"{figs['C_000_min']:.3g}; region min/init ≥ {figs['min_over_init_003_radius']} at 003's radius, "
+                    f"{figs['min_over_init_000_radius']} at 000's")
 
 
 def b5_plot(results: Results, judgement: Judgement, ax) -> None:
-    d = _law_data(results, "regime", "m", "worst") or {"x": [], "y": []}
+    d = _law_data(results, "width_003", "m", "worst") or {"x": [], "y": []}
     _loglog_plot(ax, d["x"], d["y"], tp.B5_WIDTH_EXPONENT, "min ‖∇_{W_L}‖²/(Σℓ')²", "m_L")
 
 
@@ -734,15 +785,21 @@ def _gsq_over_F(grads, F):
 
 def thm3_cells(profile: str, seed: int = 0) -> list[dict]:
     """AZLS Theorem 3: width sweep m ∈ {32, …, 512} (full: 64 … 1024), L = 2, d_out = 2, ω = 0.01,
-    several draws per width (the scatter of ‖∇F‖²/(Fm) between draws does not shrink with m)."""
+    several draws per width (the scatter of ‖∇F‖²/(Fm) between draws does not shrink with m); an
+    n sweep (n ∈ {2, 4, 8, 16}) and a depth sweep (L ∈ {1, 2, 4, 8}) at m = 128."""
     p = _profile(profile)
     ms = [32, 64, 128, 256, 512] if p != "full" else [64, 128, 256, 512, 1024]
     if p == "ci":
         ms = [64, 128, 256, 512]
     steps = {"ci": 5, "quick": 6, "full": 30}[p]
     nseeds = {"ci": 4, "quick": 4, "full": 6}[p]
-    return [{"sweep": "width", "m": m, "L": 2, "n": 3, "d": 10, "phi": 0.3, "d_out": 2, "omega": 0.01, "steps": steps,
-             "draw": r, "seed": _sub_seed(seed, m, r)} for m in ms for r in range(nseeds)]
+    base = {"L": 2, "n": 3, "d": 10, "phi": 0.3, "d_out": 2, "omega": 0.01, "steps": steps}
+    cells = [base | {"sweep": "width", "m": m, "draw": r, "seed": _sub_seed(seed, m, r)} for m in ms for r in range(nseeds)]
+    nd = {"ci": 3, "quick": 3, "full": 5}[p]
+    cells += [base | {"sweep": "n", "m": 128, "n": n, "draw": r, "seed": _sub_seed(seed, 11, n, r)} for n in (2, 4, 8, 16) for r in range(nd)]
+    cells += [base | {"sweep": "depth", "m": 128, "L": L, "draw": r, "seed": _sub_seed(seed, 12, L, r)} for L in (1, 2, 4, 8)
+              for r in range(nd)]
+    return cells
 
 
 @_single_thread
@@ -765,8 +822,12 @@ def thm3_run_cell(params: dict) -> dict:
 def thm3_measure(results: Results) -> Evidence:
     figs = {"C_lower_min": min(r["C_lower"] for _, r in results), "C_upper_max": max(r["C_upper"] for _, r in results),
             "search": _gain_figures([g for _, r in results for g in r["gains"]])}
-    return Evidence({k: _law_data(results, "width", "m", key) for k, key in
-                     (("lower", "min_ratio"), ("upper", "max_ratio"), ("lower_gram", "gram_min"), ("upper_gram", "gram_max"))},
+    parts = {k: _law_data(results, "width", "m", key) for k, key in
+             (("lower", "min_ratio"), ("upper", "max_ratio"), ("lower_gram", "gram_min"), ("upper_gram", "gram_max"))}
+    parts |= {"lower_n": _law_data(results, "n", "n", "min_ratio"), "upper_n": _law_data(results, "n", "n", "max_ratio"),
+              "lower_gram_n": _law_data(results, "n", "n", "gram_min"),
+              "lower_L": _law_data(results, "depth", "L", "min_ratio"), "upper_L": _law_data(results, "depth", "L", "max_ratio")}
+    return Evidence(parts,
                     figs, f"constants: lower ≥ {figs['C_lower_min']:.3g}, upper ≤ {figs['C_upper_max']:.3g}")
 
 
@@ -895,9 +956,24 @@ PARTS: dict[str, tuple] = {
             exponent=tp.B1_WIDTH_EXPONENT, direction="upper", decides=False),
     ),
     "ZCZG-B.5": (
-        Law("width", statistic="per draw, the smallest ‖∇_{W_L}L_S(W̃)‖_F²/(Σℓ')² over the region at Lemma B.5's radius",
-            variable="m", exponent=tp.B5_WIDTH_EXPONENT, direction="lower"),
-        Law("width_large_tau", statistic="as width, at τ = 0.05 (outside Lemma B.5's radius)", variable="m",
+        Law("width", statistic="per draw, the smallest ‖∇_{W_L}L_S(W̃)‖_F²/(Σℓ')² over the region at Lemma B.5's radius "
+            "(φ = 1/2-separated data, n = 4)", variable="m", exponent=tp.B5_WIDTH_EXPONENT, direction="lower"),
+        Law("width_000", statistic="as width, at 000 Lemma 5.2's radius φ^{3/2}/(n³L²)", variable="m",
+            exponent=tp.B5_WIDTH_EXPONENT, direction="lower"),
+        Law("width_pairs", statistic="as width_000, on opposite-label pairs at distance exactly φ = 0.2 (heavy-tailed: "
+            "the ratio is ≈ tanh²(f/2)·m/2 with f the output at the pair)", variable="m", exponent=tp.B5_WIDTH_EXPONENT,
+            direction="lower", decides=False),
+        # y = Ω(φ³) as φ → 0: the true φ-exponent is at most 3 (Law direction "upper")
+        Law("phi_003", statistic="as width, m = 128, against φ (pairs at distance exactly φ), at Lemma B.5's radius",
+            variable="phi", exponent=3.0, direction="upper"),
+        Law("phi_000", statistic="as phi_003, at 000's radius, against 000's φ¹", variable="phi", exponent=1.0,
+            direction="upper", decides=False),
+        # y = Ω(n⁻⁷) as n grows: the true n-exponent is at least −7
+        Law("n_003", statistic="as width, m = 128, φ = 0.2, against n (n/2 pairs), at Lemma B.5's radius", variable="n",
+            exponent=-7.0, direction="lower"),
+        Law("n_000", statistic="as n_003, at 000's radius, against 000's n⁻⁵", variable="n", exponent=-5.0,
+            direction="lower", decides=False),
+        Law("width_large_tau", statistic="as width, at τ = 0.05 (outside both radii)", variable="m",
             exponent=tp.B5_WIDTH_EXPONENT, direction="lower", decides=False),
     ),
     "ZCZG-B.6": (
@@ -943,6 +1019,13 @@ PARTS: dict[str, tuple] = {
             exponent=tp.AZLS_THM3_WIDTH_EXPONENT, direction="lower"),
         Law("upper_gram", statistic="per draw, 2λ_max(JJᵀ) at init: max of ‖∇F‖²/F over every target set", variable="m",
             exponent=tp.AZLS_THM3_WIDTH_EXPONENT, direction="upper"),
+        # Ω(F δ m/(d n²)): the lower bound falls like n⁻² (true n-exponent ≥ −2) and does not fall with L (≥ 0);
+        # O(F L n m/d): the upper bound grows like n and like L (exponents ≤ 1)
+        Law("lower_n", statistic="as lower, m = 128, L = 2, against n", variable="n", exponent=-2.0, direction="lower"),
+        Law("upper_n", statistic="as upper, m = 128, L = 2, against n", variable="n", exponent=1.0, direction="upper"),
+        Law("lower_gram_n", statistic="as lower_gram, m = 128, against n", variable="n", exponent=-2.0, direction="lower"),
+        Law("lower_L", statistic="as lower, m = 128, n = 3, against L", variable="L", exponent=0.0, direction="lower"),
+        Law("upper_L", statistic="as upper, m = 128, n = 3, against L", variable="L", exponent=1.0, direction="upper"),
     ),
     "AZLS-thm4": (
         # the ratio to the sum of the two terms with both constants set to 1 is not the theorem's claim (the
@@ -982,7 +1065,9 @@ CONTROLS: dict[str, Control] = {
     "ZCZG-B.1": Control("mis-scaled initialisation: W_l entries N(0, 2) instead of N(0, 2/m) (W_l × m^{1/2}): Γ̃ grows like M^{L/2}",
                         params={"weight_scale_power": 0.5}),
     "ZCZG-B.5": Control("mis-scaled initialisation: W_l entries N(0, 2/m²) (W_l × m^{−1/2}): ‖x_{L−1}‖² ∝ 1/m, the gradient "
-                        "no longer grows with m", params={"weight_scale_power": -0.5}),
+                        "no longer grows with m (width sweeps only)",
+                        cells=_with(lambda profile, seed=0: [c for c in b5_cells(profile, seed) if c["sweep"] in ("width_003", "width_000")],
+                                    {"weight_scale_power": -0.5})),
     "ZCZG-B.6": Control("mis-scaled output layer: v with entries ±16 instead of ±1", cells=_with(_regime_cells(b6_cells, 5),
                                                                                             {"head_scale": 16.0})),
     "AZLS-step2.signs": Control("radius ω + 0.05: the region does not shrink as ω → 0 (beyond the region)",
@@ -993,7 +1078,8 @@ CONTROLS: dict[str, Control] = {
     "AZLS-step2.backward": Control("radius ω + 0.05: the region does not shrink as ω → 0 (beyond the region)",
                                    params={"omega_floor": 0.05}),
     "AZLS-thm3": Control("mis-scaled initialisation: W_l × m^{−1/2} (entries N(0, 2/m²)): ‖∇F‖²/F no longer grows with m",
-                         cells=_with(_draws(thm3_cells, 2), {"weight_scale_power": -0.5})),
+                         cells=lambda profile, seed=0: [c | {"m": m, "weight_scale_power": -0.5, "seed": _sub_seed(c["seed"], m)}
+                                                        for c in thm3_cells(profile, seed)[:4] for m in (32, 64, 128, 256)]),
     "AZLS-thm4": Control("mis-scaled initialisation: W_l × m^{1/4}: the output and its curvature grow with m",
                          cells=_with(_draws(thm4_cells, 2), {"weight_scale_power": 0.25})),
 }
