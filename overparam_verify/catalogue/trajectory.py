@@ -353,7 +353,13 @@ def _c23_parts(name: str, what: str, bound_fn: str) -> tuple:
 
 
 C2_PARTS = _c23_parts("c2", "max_{l,i} ‖x⁽ᵏ⁺¹⁾_{l,i} − x⁽ᵏ⁾_{l,i}‖₂", "c2_bound")
-C3_PARTS = _c23_parts("c3", "max_i |Δ_i⁽ᵏ⁾|", "c3_bound")
+C3_PARTS = _c23_parts("c3", "max_i |Δ_i⁽ᵏ⁾|", "c3_bound") + (
+    # the lower bound (C.3) with C₀ = 0 (stricter than the lemma, whose C₀ ≥ 0 only loosens it: so
+    # reported, not deciding); the smallest C₀ that would be needed is in the figures
+    Bound("c3_lower", statistic="max_{i,k} (Δ_i − Σ_l y_i vᵀu_{l,i}) / (b Σℓ') per run, b = 2^{9L}LM^{3/2}ρη²/(7n), "
+                                "τ = the path's radius", bound="≤ 1 (003 Lemma C.3 eq. (C.3) with C₀ = 0)", delta=DELTA,
+          decides=False),
+)
 #: a mis-scaled init (every W_l × 16, N(0, 512/m)): each layer amplifies by ≈ 16, the forward and
 #: backward changes by ≈ 256 per layer > 2^5 (003 Theorem 5.1's ‖x_l‖ ≤ 3/2 fails)
 C23_CONTROL = Control("init scale 16 (W_l ~ N(0, 2·16²/m), not He): the per-step changes grow faster than 32 per layer",
@@ -380,6 +386,7 @@ def _c23(key: tuple) -> dict:
     eta = min(tt.descent_step_size(M, L) * 4.0 ** (-L), tt.c_tau_max(L) / (4 * params["steps"] * max(gmax, 1e-300)))
     nets, _ = mt.gd_path(net, X, y, eta, params["steps"])
     out = mt.c2_c3_ratios(nets, X, y, eta)
+    out |= {f"c3_lower_{k}": v for k, v in mt.c3_lower_check(nets, X, y, eta).items()}
     out["in_regime"] = bool(out["radius"] <= tt.c_tau_max(L))
     out["eta"] = eta
     return out
@@ -389,8 +396,11 @@ def _c23(key: tuple) -> dict:
 def _c23_cell(params: dict, which: str) -> dict:
     r = _c23(tuple(sorted(params.items())))
     L = params["L"]
-    return {"ratio": r[f"{which}_ratio"], "in_regime": r["in_regime"], "radius": r["radius"], "L": L,
-            "x_norm_max": r["x_norm_max"], "eta": r["eta"], "normalized": r[f"{which}_ratio"] * 2.0 ** (5 * L)}
+    out = {"ratio": r[f"{which}_ratio"], "in_regime": r["in_regime"], "radius": r["radius"], "L": L,
+           "x_norm_max": r["x_norm_max"], "eta": r["eta"], "normalized": r[f"{which}_ratio"] * 2.0 ** (5 * L)}
+    if which == "c3":
+        out |= {"lower_ratio": r["c3_lower_ratio_c0_zero"], "needed_C0": r["c3_lower_needed_C0"]}
+    return out
 
 
 def c2_run_cell(params: dict) -> dict:
@@ -412,7 +422,12 @@ def _c23_measure(results: Results, name: str) -> Evidence:
         data["worst"] = {"x": Ls, "y": [worst[L] for L in Ls]}  # measured / (bound without 2^{5L})
     figs = {"trials": len(results), "in_regime": len(inr),
             "slack_by_L": {int(L): max(r["ratio"] for _, p, r in inr if p["L"] == L) for L in sorted(worst)}}
-    return Evidence({name: data, "depth_growth": _law((p["L"], r["ratio"]) for _, p, r in inr)}, figs,
+    parts = {name: data, "depth_growth": _law((p["L"], r["ratio"]) for _, p, r in inr)}
+    if name == "c3":
+        lows = [(i, r["lower_ratio"]) for i, p, r in inr if math.isfinite(r["lower_ratio"])]
+        parts["c3_lower"] = _ratios(lows)
+        figs["c3_lower_max_needed_C0"] = max((r["needed_C0"] for _, p, r in inr), default=math.nan)
+    return Evidence(parts, figs,
                     f"{name.upper()}: measured/bound per run; the 2^{{5L}} factor against the measured growth in L")
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "engine_minibatch",
     "gd_path",
     "c2_c3_ratios",
+    "c3_lower_check",
     "minibatch_b6_ratios",
     "c5_enumerate",
     "multiclass_ce",
@@ -242,6 +243,39 @@ def c2_c3_ratios(nets: Sequence[Network], X, y, lr: float, loss: str = "logistic
                                  for Wk, Wz in zip(nets[k + 1].weights, W0)))
         xmax = max(xmax, max(float(xo.norm(dim=1).max()) for xo in a.outputs))
     return {"c2_ratio": c2, "c3_ratio": c3, "radius": radius, "x_norm_max": xmax}
+
+
+def c3_lower_check(nets: Sequence[Network], X, y, lr: float, loss: str = "logistic") -> dict:
+    """003 Lemma C.3 eq. (C.3) along a GD path, with ``τ`` = the path's radius
+    ``max_{k,l} ‖W_l⁽ᵏ⁾ − W_l⁽⁰⁾‖₂`` (the smallest τ the lemma's hypothesis allows). The linear term
+    ``Σ_l y_i vᵀu_{l,i} = −η y_i ⟨∇_W ŷ_i, ∇L_S(W⁽ᵏ⁾)⟩ = −(η/n) y_i Σ_j Θ_ij ℓ'_j y_j`` comes from
+    the NTK Gram Θ of :func:`~overparam_verify.metrics.core.ntk_gram` (u_{l,i} is the change of
+    x_{L,i} by layer l's GD step at frozen activation patterns). Returns ``ratio_c0_zero`` =
+    ``max_{i,k} (Δ_i − U_i)/(b Σℓ')`` (≤ 1 ⇔ (C.3) holds with C₀ = 0, hence for every C₀ ≥ 0) and
+    ``needed_C0`` = ``max_{i,k} (Δ_i − U_i − bΣℓ')/(aΣℓ')`` (the smallest C₀ for which (C.3) held)."""
+    from .core import ntk_gram
+
+    lo = get_loss(loss)
+    X = nets[0].check_input(X)
+    y = nets[0].check_targets(y, loss, X)
+    n, L, M = X.shape[0], nets[0].depth, max(nets[0].widths)
+    W0 = nets[0].weights
+    tau = max(float(torch.linalg.matrix_norm(Wk - Wz, ord=2)) for nt in nets for Wk, Wz in zip(nt.weights, W0))
+    ratio, need = -math.inf, -math.inf
+    for k in range(len(nets) - 1):
+        f0, f1 = nets[k].forward(X), nets[k + 1].forward(X)  # (n,)
+        lp = lo.deriv(y * f0)  # ℓ'(y_i ŷ_i) ≤ 0, (n,)
+        S = float(lp.sum())
+        if S >= 0:
+            continue
+        K = ntk_gram(nets[k], X)["K"]  # (n, n)
+        U = -float(lr) * y * (K @ (lp * y)) / n
+        D = y * (f1 - f0)
+        a, b = tt.c3_lower_coeffs(L, M, lr, n, tau, lo.rho)
+        ratio = max(ratio, float(((D - U) / (b * S)).max()))
+        if a > 0:
+            need = max(need, float(((D - U - b * S) / (a * S)).max()))
+    return {"ratio_c0_zero": ratio, "needed_C0": need, "tau": tau}
 
 
 def minibatch_b6_ratios(nets: Sequence[Network], batches, X, y, lr: float,

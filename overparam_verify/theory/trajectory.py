@@ -30,6 +30,7 @@ __all__ = [
     "c_tau_max",
     "c2_bound",
     "c3_bound",
+    "c3_lower_coeffs",
     "c5_second_moment",
     "c5_bound",
     "FIG2_EXPONENT",
@@ -134,6 +135,19 @@ def c2_bound(L: int, M: int, eta: float, n: int, sum_lprime: float) -> float:
 def c3_bound(L: int, M: int, eta: float, n: int, sum_lprime: float) -> float:
     """003 Lemma C.3, eq. (C.2): ``|Δ_i⁽ᵏ⁾| ≤ −(2^{5L} M η/(7n)) Σ_i ℓ'(y_i ŷ_i⁽ᵏ⁾)``."""
     return -(2.0 ** (5 * _pos_int("L", L))) * _pos_int("M", M) * _pos("eta", eta) / (7.0 * _pos_int("n", n)) * _lprime(sum_lprime)
+
+
+def c3_lower_coeffs(L: int, M: int, eta: float, n: int, tau: float, rho: float) -> tuple[float, float]:
+    """003 Lemma C.3, eq. (C.3): ``Δ_i⁽ᵏ⁾ ≥ (a·C₀ + b)·Σ_i ℓ'(y_i ŷ_i⁽ᵏ⁾) + Σ_l y_i vᵀu_{l,i}`` with
+    ``a = 2^{9L+3} L τ^{1/3} M √(log M) η / n`` and ``b = 2^{9L} L M^{3/2} ρ η² / (7n)``; returns
+    ``(a, b)`` (C₀ is the hidden constant of Lemma B.1)."""
+    L, M, n = _pos_int("L", L), _pos_int("M", M), _pos_int("n", n)
+    eta, rho = _pos("eta", eta), _pos("rho", rho)
+    if not (tau >= 0 and math.isfinite(tau)):
+        raise ValueError(f"tau must be finite and >= 0, got tau={tau!r}")
+    a = 2.0 ** (9 * L + 3) * L * float(tau) ** (1.0 / 3.0) * M * math.sqrt(math.log(M)) * eta / n
+    b = 2.0 ** (9 * L) * L * M**1.5 * rho * eta**2 / (7.0 * n)
+    return a, b
 
 
 def _check_c5(u: Sequence, B: int, centered: bool = True) -> tuple[list[Fraction], int]:
