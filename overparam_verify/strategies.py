@@ -26,6 +26,7 @@ and give drawn objects to ``spectral_perturbations`` by sharing and mapping them
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -480,18 +481,47 @@ def _scaled(D, sigma: float, target: float, dtype):
     return (D * (target * (1.0 - margin) / sigma)).to(dtype)
 
 
-def _direction(shape, kind: str, rank: int | None, g):
-    """A random direction D of ``shape`` and its exact ‖D‖₂: Gaussian (``"random"``), or the
-    product of two Gaussian factors of inner dimension ``rank`` (``"low_rank"``), whose norm
-    ‖AB‖₂ = ‖R_A R_Bᵀ‖₂ (thin QR of both factors) is an r × r problem."""
+#: above this cost (min(m, p)² · max(m, p), a Gram GEMM plus its eigvalsh) a "random" direction
+#: is a random signed permutation of one cached Gaussian matrix instead of a fresh one
+_FRESH_GAUSSIAN_MAX_COST = 256**3
+
+
+@functools.lru_cache(maxsize=8)
+def _gaussian_basis(m: int, p: int):
+    """One Gaussian (m, p) matrix per shape (fixed seed) and its exact ‖·‖₂, computed once."""
     import torch
 
+    g = torch.Generator().manual_seed(0x0F5EED + 7919 * m + p)
+    G0 = torch.randn(m, p, generator=g, dtype=torch.float64)
+    return G0, _top_sigma(G0)
+
+
+def _direction(shape, kind: str, rank: int | None, g):
+    """A random direction D of ``shape`` and its exact ‖D‖₂.
+
+    * ``"random"``: a fresh Gaussian matrix, its norm from the eigenvalues of its Gram matrix;
+      for large shapes (min(m, p)² · max(m, p) > 256³, e.g. 512 × 512, where that costs tens
+      of ms a layer) a random signed permutation S_r P_r G₀ P_c S_c of a Gaussian G₀ drawn once
+      per shape: signs and permutations are exact, so ‖D‖₂ = ‖G₀‖₂ to the bit; the singular
+      vectors are random (one of 2^(m+p)·m!·p! signed permutations), the spectrum is G₀'s
+      (Marchenko–Pastur-like, as any Gaussian's).
+    * ``"low_rank"``: the product AB of Gaussian factors of inner dimension ``rank``, whose norm
+      ‖AB‖₂ = ‖R_A R_Bᵀ‖₂ (thin QR of both factors) is an r × r problem."""
+    import torch
+
+    m, p = int(shape[0]), int(shape[1])
     if kind == "random":
-        D = torch.randn(shape, generator=g, dtype=torch.float64)
-        return D, _top_sigma(D)
-    r = min(rank, *shape)
-    A = torch.randn(shape[0], r, generator=g, dtype=torch.float64)
-    B = torch.randn(r, shape[1], generator=g, dtype=torch.float64)
+        if min(m, p) ** 2 * max(m, p) <= _FRESH_GAUSSIAN_MAX_COST:
+            D = torch.randn(m, p, generator=g, dtype=torch.float64)
+            return D, _top_sigma(D)
+        G0, sigma = _gaussian_basis(m, p)
+        rows, cols = torch.randperm(m, generator=g), torch.randperm(p, generator=g)
+        sr = torch.randint(0, 2, (m, 1), generator=g).to(torch.float64) * 2 - 1
+        sc = torch.randint(0, 2, (1, p), generator=g).to(torch.float64) * 2 - 1
+        return G0[rows][:, cols] * sr * sc, sigma
+    r = min(rank, m, p)
+    A = torch.randn(m, r, generator=g, dtype=torch.float64)
+    B = torch.randn(r, p, generator=g, dtype=torch.float64)
     core = torch.linalg.qr(A).R @ torch.linalg.qr(B.T).R.T
     return A @ B, float(torch.linalg.svdvals(core)[0])
 
@@ -516,7 +546,9 @@ def spectral_perturbations(weights: Any, tau: Any, *, kind: Any = "random", X: A
 
     * ``weights``: list of W_l (tensors or numpy arrays; the shapes of the Δ_l).
     * ``tau``: radius τ ≥ 0.
-    * ``kind``: ``"random"`` (Gaussian direction, norm u·τ with u ∈ (0, 1] drawn, or τ);
+    * ``kind``: ``"random"`` (Gaussian direction, norm u·τ with u ∈ (0, 1] drawn, or τ; above
+      256 × 256 a random signed permutation of one Gaussian matrix per shape, see
+      :func:`_direction`);
       ``"low_rank"`` (rank-``rank`` Gaussian product); ``"flip"`` (adversarial: rank-1
       Δ_l = τ x̂ sᵀ with x̂ = x_{l-1,i}/‖x_{l-1,i}‖, s = −sign on the k smallest |preacts| of
       input i, k and i chosen to flip the most; needs ``X`` and ``net``); ``"output"``
@@ -531,9 +563,10 @@ def spectral_perturbations(weights: Any, tau: Any, *, kind: Any = "random", X: A
     The norm is exact, not estimated: every Δ_l is scaled by τ/‖D_l‖₂ (times 1 − 1e-9, far more
     than the rounding error of the norm computation), with ‖D_l‖₂ from the eigenvalues of a
     Gram matrix (random), of an r × r core (low-rank) or the two factor norms (rank-1 kinds).
-    Two 512 × 512 layers: one Gram GEMM and one eigvalsh per layer on one intra-op thread
-    (≈ 40 ms a layer on a free core); measured at load 11 on 2 cores, 0.25–0.33 s a draw
-    ("random"; "low_rank" 2–9 ms) where the old exact-SVD clip loop took 10–13 s
+    Two 512 × 512 layers: a permutation and sign flip per layer on one intra-op thread,
+    ≈ 1.5 ms a layer when the process has a core (measured; 30–45 ms when preempted at load 13
+    on 2 cores), after a first draw that computes G₀'s norm once per shape; the old exact-SVD
+    clip loop took 10–13 s a draw at load 11 and failed Hypothesis's ``too_slow`` health check
     (``benchmarks/bench_strategies.py``).
 
     Shrinks toward norm exactly τ (u = 1; a drawn flag enables u < 1), seed 0, and the first
