@@ -347,6 +347,18 @@ def test_spectral_perturbations_on_512_wide_layers():
     assert norms and max(norms) <= 0.25 and max(norms) >= 0.25 * (1 - 1e-8)
 
 
+def test_large_random_directions_are_signed_permutations_with_exact_norm():
+    """Above 256³ cost a "random" direction is S_r P_r G₀ P_c S_c: its singular values are G₀'s to
+    the bit (signs and permutations are exact), different seeds give different directions."""
+    D1, s1 = S._direction((600, 300), "random", None, torch.Generator().manual_seed(1))
+    D2, s2 = S._direction((600, 300), "random", None, torch.Generator().manual_seed(2))
+    G0, s0 = S._gaussian_basis(600, 300)
+    assert s1 == s2 == s0 and not torch.equal(D1, D2)
+    torch.testing.assert_close(torch.linalg.svdvals(D1), torch.linalg.svdvals(G0), rtol=1e-12, atol=0)
+    assert float(torch.linalg.svdvals(G0)[0]) == pytest.approx(s0, rel=1e-12)
+    assert torch.equal(D1.abs().flatten().sort().values, G0.abs().flatten().sort().values)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_perturbation_norm_holds_in_the_weights_dtype(dtype):
     net = ov.DeepReLUNet.gaussian_init(6, [24, 24], seed=3, dtype=dtype)
