@@ -76,7 +76,7 @@ class BatchedCell:
     timeout = 600
 
     def setup(self, R, m):
-        torch.set_num_threads(2)
+        torch.set_num_threads(1)  # as the catalogue cells run (catalogue._cells.single_thread)
         self.seeds = list(range(SEED, SEED + R))
         self.L = 4
 
