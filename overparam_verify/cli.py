@@ -362,24 +362,32 @@ def _audit(args, statements: Mapping | None) -> int:
     finally:
         hb.stop()
     try:
-        _write_reports(result, statements, out_json, out_md, out_html, out_plots, log)
+        failed = _write_reports(result, statements, out_json, out_md, out_html, out_plots, log)
     except OSError as exc:
         return _fail(f"writing the reports failed: {_oserror(exc)}", 1)
-    console.print(console_table(result.lemmas, title=f"overparam-verify audit ({args.profile})"))
+    try:
+        console.print(console_table(result.lemmas, title=f"overparam-verify audit ({args.profile})"))
+    except Exception as exc:  # noqa: BLE001 - the reports are written; the table is a courtesy
+        log(f"warning: the console table failed: {type(exc).__name__}: {exc}")
     c = result.counts()
     ctl = ""
     if hasattr(result, "controls_rejected"):
         ctl = f"; controls rejected {result.controls_rejected()}/{sum(r.control is not None for r in result.lemmas)}"
     console.print(f"{len(result.lemmas)} statements: [green]{c['holds']} holds[/], [red]{c['violated']} violated[/], "
                   f"[yellow]{c['inconclusive']} inconclusive[/]{ctl} in {time.perf_counter() - t0:.1f} s")
-    return 0
+    return 1 if failed else 0
 
 
-def _write_reports(result, statements, out_json, out_md, out_html, out_plots, log) -> None:
+def _write_reports(result, statements, out_json, out_md, out_html, out_plots, log) -> list[str]:
+    """JSON first (everything computed is in it), then the plots, the Markdown and the HTML; a
+    failing report or figure is one warning line and never loses the others. Returns the
+    failures (``OSError`` propagates: the caller reports it in one line)."""
     from .html_report import write_html
     from .plots import write_forest, write_plots
     from .report import write_json, write_markdown
 
+    failed: list[str] = []
+    write_json(result, out_json)
     plots, plot_errors = write_plots(result, out_plots, statements)
     for sid, err in plot_errors.items():
         log(f"warning: plot for {sid} failed: {err}")
@@ -395,12 +403,21 @@ def _write_reports(result, statements, out_json, out_md, out_html, out_plots, lo
         except ValueError:
             return str(Path(p).resolve())
 
-    write_json(result, out_json)
-    write_markdown(result, out_md, plots={sid: rel(p, out_md) for sid, p in plots.items()})
-    write_html(result, out_html, plots={sid: rel(p, out_html) for sid, p in plots.items()},
-               forest=rel(forest, out_html) if forest else None)
-    log(f"wrote {out_json}, {out_md}, {out_html}, {len(plots)} plot(s)" + (" and forest.png" if forest else "")
-        + f" in {out_plots}/")
+    for what, write in (
+        ("Markdown", lambda: write_markdown(result, out_md, plots={sid: rel(p, out_md) for sid, p in plots.items()})),
+        ("HTML", lambda: write_html(result, out_html, plots={sid: rel(p, out_html) for sid, p in plots.items()},
+                                    forest=rel(forest, out_html) if forest else None)),
+    ):
+        try:
+            write()
+        except OSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one report's bug never loses the others
+            failed.append(what)
+            log(f"warning: the {what} report failed: {type(exc).__name__}: {exc} (the JSON report {out_json} is complete)")
+    log(f"wrote {out_json}" + "".join(f", {p}" for w, p in (("Markdown", out_md), ("HTML", out_html)) if w not in failed)
+        + f", {len(plots)} plot(s)" + (" and forest.png" if forest else "") + f" in {out_plots}/")
+    return failed
 
 
 def _replay(args) -> int:

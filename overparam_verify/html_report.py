@@ -65,7 +65,7 @@ def _key_figure(row) -> str:
         return key_figure(row)
     try:
         r = LemmaResult(row.get("id", ""), row.get("kind", ""), row.get("verdict", ""), row.get("figures") or {},
-                        "", "", "", 0)
+                        "", "", "", 0, parts=list(row.get("parts") or []))
         return key_figure(r)
     except Exception:  # noqa: BLE001 - a report figure, never fatal
         return ""
@@ -148,7 +148,9 @@ def to_html(result, *, plots: Mapping[str, str] | None = None, forest: str | Non
              "<th>control</th><th>source</th><th>cells</th></tr>")
     for r in lemmas:
         c = _g(r, "control")
-        ctl = "—" if not c else f"{_verdict(c.get('verdict'))}{' (rejected)' if c.get('rejected') else ' (not rejected)'}"
+        ctl = "—" if not c else (f"<span class=holds>rejected</span> <span class=small>(control {_e(c.get('verdict'))})</span>"
+                                 if c.get("rejected") else
+                                 f"<span class=violated>not rejected</span> <span class=small>(control {_e(c.get('verdict'))})</span>")
         sid = _g(r, "id")
         h.append(f"<tr><td><a href=\"#{_e(sid)}\">{_e(sid)}</a></td><td>{_e(_g(r, 'kind'))}</td>"
                  f"<td>{_verdict(_g(r, 'verdict'))}</td><td>{_e(_key_figure(r))}</td><td>{ctl}</td>"

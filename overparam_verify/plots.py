@@ -1,7 +1,7 @@
 """Audit plots drawn from the judged parts (the numbers of the report's table, nothing refitted).
 
 For every statement with a law or bound part (violated ones included), one PNG with a panel
-per part:
+per deciding part (and "also measured" parts while there is room, :data:`MAX_PANELS`):
 
 * a **law** (:func:`overparam_verify.judge.judge_law`): the measured points, the judged fit
   ``y = exp(intercept)·x^slope`` (``model="power"``, log-log) or ``y = exp(intercept + slope·x)``
@@ -63,9 +63,11 @@ def _get(obj: Any, name: str, default=None):
 # ticks
 
 
-def tick_labels_overlap(fig) -> list[str]:
-    """The axes of ``fig`` whose visible tick labels overlap (rendered), as ``"ax{i}.x"``/``.y``."""
-    fig.canvas.draw()
+def tick_labels_overlap(fig, draw: bool = True) -> list[str]:
+    """The axes of ``fig`` whose visible tick labels overlap (rendered), as ``"ax{i}.x"``/``.y``.
+    ``draw=False`` trusts the last layout pass (``tight_layout`` places the ticks)."""
+    if draw:
+        fig.canvas.draw()
     r = fig.canvas.get_renderer()
     bad = []
     for i, ax in enumerate(fig.axes):
@@ -80,8 +82,8 @@ def tick_labels_overlap(fig) -> list[str]:
 
 def _declutter(fig) -> None:
     """Hide every other tick label (repeatedly) on any axis whose labels overlap."""
-    for _ in range(4):
-        bad = tick_labels_overlap(fig)
+    for i in range(4):
+        bad = tick_labels_overlap(fig, draw=i == 0)  # hiding labels moves none: one draw suffices
         if not bad:
             return
         for tag in bad:
@@ -106,7 +108,7 @@ def _y_log_ticks(ax) -> None:
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     lo, hi = ax.get_ylim()
-    if lo > 0 and hi / lo < 100:
+    if 0 < lo < hi and math.log10(hi) - math.log10(lo) < 2:
         subs = (1.0, 2.0, 5.0)
         if sum(lo <= m * 10.0 ** e <= hi for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
                for m in subs) < 2:
@@ -215,7 +217,7 @@ def plot_bound(ax, part: Mapping) -> bool:
     logx = has_x and min(xv) > 0 and max(xv) / min(xv) >= 8
     if logx:
         ax.set_xscale("log")
-    if min(rv) > 0 and max(rv) / min(rv) >= 30:
+    if min(rv) > 0 and math.log10(max(rv)) - math.log10(min(rv)) >= math.log10(30):
         ax.set_yscale("log")
         _y_log_ticks(ax)
     _x_ticks(ax, xv, logx)
@@ -229,6 +231,10 @@ def plot_bound(ax, part: Mapping) -> bool:
     return True
 
 
+#: panels per statement figure: every deciding part, then "also measured" parts while room is left
+MAX_PANELS = 4
+
+
 def _plottable(parts) -> list[Mapping]:
     out = []
     for p in parts or []:
@@ -236,7 +242,9 @@ def _plottable(parts) -> list[Mapping]:
             out.append(p)
         elif p.get("kind") == "bound" and any(_num(v) is not None for v in p.get("ratios") or []):
             out.append(p)
-    return out
+    deciding = [p for p in out if p.get("decides", True)]
+    also = [p for p in out if not p.get("decides", True)]
+    return deciding + also[:max(0, MAX_PANELS - len(deciding))]
 
 
 def _generic(row, ax) -> bool:
@@ -286,9 +294,11 @@ def plot_lemma(row, plot_fn, path: Path) -> Path | None:
         fig.suptitle(f"{_get(row, 'id')} ({_get(row, 'kind')}): {verdict}", fontsize=10,
                      color=VERDICT_COLOR.get(verdict, "k"))
         fig.tight_layout(rect=(0, 0, 1, 0.96))
-        _declutter(fig)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        fig.savefig(path, dpi=100)  # draws: tick positions are final now
+        if tick_labels_overlap(fig, draw=False):  # rare: thin the labels and save again
+            _declutter(fig)
+            fig.savefig(path, dpi=100)
         return path
     finally:
         plt.close(fig)

@@ -123,6 +123,7 @@ def test_html_report_content(tmp_path):
     doc = _report()
     html = to_html(doc, plots={"ZCZG-A.1": "plots/ZCZG-A.1.png"}, forest="plots/forest.png")
     assert html.startswith("<!doctype html>") and "</html>" in html
+    assert "width: slope -0.52 [-0.60, -0.44] in m" in html  # the key figure from the judged parts
     assert "text of ZCZG-A.1" in html and 'src="plots/ZCZG-A.1.png"' in html and 'src="plots/forest.png"' in html
     assert "controls rejected 1/1" in html and "mis-scaled init" in html
     assert "Tightness of the explicit bounds" in html and "8^L" in html
