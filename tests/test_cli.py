@@ -202,3 +202,16 @@ def test_resume_prints_reused_cells_and_code_change_invalidates(in_tmp, capsys):
     st["ZCZG-A.8"] = test_audit._st("ZCZG-A.8", test_audit.s_cells, s_run_v2, test_audit.s_sum)
     assert main(args + ["--resume"], statements=st) == 0
     assert "reused 0 cached cell(s)" in capsys.readouterr().out and CALLS["S"] == 12
+
+
+def test_a_failing_report_writer_loses_nothing_else(in_tmp, capsys, monkeypatch):
+    import overparam_verify.report as report
+
+    def boom(*a, **k):
+        raise ValueError("Unknown format code 'g' for object of type 'str'")
+
+    monkeypatch.setattr(report, "write_markdown", boom)
+    assert main(["audit", "--profile", "ci", "--workers", "0", "--only", "ZCZG-A.8"], statements=fakes()) == 1
+    out = capsys.readouterr().out
+    assert "warning: the Markdown report failed" in out and "Traceback" not in out
+    assert (in_tmp / "audit-out" / "audit.json").exists() and (in_tmp / "audit-out" / "audit.html").exists()
