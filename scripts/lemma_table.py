@@ -5,7 +5,6 @@ and the ``@pytest.mark.lemma("ID")`` markers in ``properties/*.py``.
 """
 from __future__ import annotations
 
-import ast
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -16,25 +15,37 @@ from overparam_verify.catalogue.ids import CATALOGUE
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _lemma_ids(fn: ast.FunctionDef) -> list[str]:
-    out = []
-    for dec in fn.decorator_list:
-        if (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "lemma"
-                and dec.args and isinstance(dec.args[0], ast.Constant)):
-            out.append(str(dec.args[0].value))
-    return out
-
-
 def tests_by_id() -> dict[str, list[tuple[str, str, bool]]]:
-    """canonical ID -> [(file, test name, is strict xfail)]"""
+    """canonical ID -> [(file, test name, is strict xfail)], from pytest's own collection of
+    ``properties/`` (so markers given through ``pytest.param(..., marks=...)`` count too)."""
+    import contextlib
+    import io
+
+    import pytest
+
+    class _Collect:
+        items: list = []
+
+        def pytest_collection_modifyitems(self, items):
+            self.items.extend(items)
+
+    c = _Collect()
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest.main(["--collect-only", "-qq", "-p", "no:cacheprovider", str(ROOT / "properties")], plugins=[c])
     found: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
-    for path in sorted((ROOT / "properties").glob("test_*.py")):
-        tree = ast.parse(path.read_text())
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                xfail = any("xfail" in ast.unparse(d) for d in node.decorator_list)
-                for sid in _lemma_ids(node):
-                    found[canonical_id(sid)].append((path.name, node.name, xfail))
+    index: dict[tuple[str, str, str], int] = {}
+    for it in c.items:
+        name, file = getattr(it, "originalname", None) or it.name, it.path.name
+        strict = any(m.kwargs.get("strict") for m in it.iter_markers("xfail"))
+        for m in it.iter_markers("lemma"):
+            sid = canonical_id(str(m.args[0]))
+            key = (sid, file, name)
+            if key in index:  # a parametrized test: strict xfail only if every case is
+                f, n, x = found[sid][index[key]]
+                found[sid][index[key]] = (f, n, x and strict)
+                continue
+            index[key] = len(found[sid])
+            found[sid].append((file, name, strict))
     return found
 
 
