@@ -158,7 +158,7 @@ def descent_cells(profile: str, seed: int = 0) -> list[dict]:
     p = _profile(profile)
     widths = {"ci": [32, 64, 128, 256], "quick": [32, 64, 128, 256], "full": [32, 64, 128, 256, 512, 1024, 2048]}[p]
     reps = {"ci": 3, "quick": 3, "full": 8}[p]
-    freps = {"ci": 2, "quick": 3, "full": 6}[p]
+    freps = {"ci": 2, "quick": 2, "full": 6}[p]
     iters = {"ci": 6, "quick": 6, "full": 10}[p]
     cells = [BASE | {"m": m, "L": L, "seed": _sub_seed(seed, m, L, r), "steps": 20, "frontier_steps": 20,
                      "iters": iters, "frontier": bool(r < freps and (L == DESCENT_M_DEPTH or m == DESCENT_L_WIDTH))}
@@ -510,7 +510,7 @@ THM44_PARTS = (
 #: the narrow widths of the needed-width search (GD only, budget 1000 steps)
 THM44_NARROW = (2, 4, 8, 16, 32)
 THM44_CONTROL = Control("two identical inputs with opposite labels (000 Assumption 4.2 broken, φ = 0): "
-                        "L_S ≥ 2ℓ(0)/n > ε at every W", params={"conflict": True, "max_steps": 200})
+                        "L_S ≥ 2ℓ(0)/n > ε at every W", params={"conflict": True, "max_steps": 100})
 
 
 def thm44_cells(profile: str, seed: int = 0) -> list[dict]:
@@ -518,12 +518,12 @@ def thm44_cells(profile: str, seed: int = 0) -> list[dict]:
     iterate, B = n/2): GD/SGD at the step rule until L_S ≤ ε = ℓ(0)/n (⇒ zero training error,
     003 Corollary 4.4) or ``max_steps``; n ∈ {6, 8, 12, 16} × m × draws."""
     p = _profile(profile)
-    widths = {"ci": [128], "quick": [64, 256], "full": [64, 128, 256, 512]}[p]
+    widths = {"ci": [128], "quick": [64, 128], "full": [64, 128, 256, 512]}[p]
     reps = {"ci": 5, "quick": 3, "full": 10}[p]
     cells = [BASE | {"n": n, "m": m, "L": 2, "steps": 100, "max_steps": 4000, "batch": (n // 2 if sgd else None),
                      "seed": _sub_seed(seed, n, m, r, int(sgd))}
              for n in (6, 8, 12, 16) for m in widths for sgd in (False, True) for r in range(reps)]
-    nreps = {"ci": 1, "quick": 2, "full": 6}[p]
+    nreps = {"ci": 1, "quick": 1, "full": 6}[p]
     cells += [BASE | {"n": n, "m": m, "L": 2, "steps": 100, "max_steps": 1000, "batch": None, "narrow": True,
                       "seed": _sub_seed(seed, n, r, 313)}  # one data/init seed per (n, draw) across the widths
               for n in (6, 8, 12, 16) for m in THM44_NARROW for r in range(nreps)]
