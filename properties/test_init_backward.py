@@ -1,11 +1,13 @@
 """Property tests for the catalogue family 'init_backward': ZCZG 003 Theorem 5.1 (iv)-(vii)
 (Lemmas A.7-A.11) and AZLS 002 Section 4 Step 1 (backward and intermediate matrices).
 
-Kinds (shared/LEMMAS.md): ZCZG-A.7 is W (binomial test of the failure count in the regime, and
-the narrowest width where the bound fails outside it); the others are S (log-log slope with a
-confidence interval against the theory's exponent, constants reported). The measured quantities
-themselves (matrix-free spectral norms, the exact sparse supremum Γ, node counts) are checked
-exactly against brute force / dense computation on small cases.
+Every statement is judged by the one judge (:func:`overparam_verify.judge.evaluate`) on its
+declared parts (``catalogue.init_backward.*_PARTS``): one test asserts the verdict, one that the
+declared control (``*_CONTROL``) comes out violated through the same cells and judge — a control
+that stops being rejected is a power regression. Statements the ci sweep cannot resolve are
+strict xfails with the numbers. The measured quantities themselves (matrix-free spectral norms,
+the exact sparse supremum Γ, node counts) are checked exactly against brute force / dense
+computation on small cases.
 """
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ import math
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import overparam_verify as ov
 from overparam_verify import strategies as _ovst
 from overparam_verify.catalogue import init_backward as cb
+from overparam_verify.judge import evaluate
 from overparam_verify.metrics import init_backward as mb
 from overparam_verify.pytest_plugin import at_most, sweep_profile
 from overparam_verify.strategies import seeds
@@ -39,14 +42,17 @@ def _coefficients(n: int):
     return _coeff(n).map(lambda a: [float(v) for v in torch.as_tensor(a, dtype=torch.float64).reshape(-1)])
 
 
-def _sweep(cells_fn, run_fn, summarize_fn, seed, **extra):
-    cells = [c | extra for c in cells_fn(SWEEP_PROFILE, seed=seed)]
-    return summarize_fn([(c, run_fn(c)) for c in cells])
+def _judged(sid, seed):
+    return evaluate(sid, SWEEP_PROFILE, seed=seed, control=False)
+
+
+def _control(sid, seed):
+    return evaluate(sid, SWEEP_PROFILE, seed=seed, statement=False)
 
 
 # ============================================================================ metrics: exactness
 @pytest.mark.lemma("ZCZG-A.8")
-@_few(10)
+@_few(5)
 @given(seed=seeds(), dim=st.integers(1, 30), krylov=st.integers(1, 12))
 def test_lanczos_equals_eigvalsh(seed, dim, krylov):
     """The batched restarted Lanczos returns λ_max of a PSD matrix to rounding, whatever the
@@ -138,7 +144,7 @@ def test_a7_count_is_the_definition(seed, m, beta):
 
 
 @pytest.mark.lemma("ZCZG-A.11")
-@_few(5)
+@_few(3)
 @given(seed=seeds(), k=st.integers(0, 5))
 def test_a11_monte_carlo_one_hot_is_one_half(seed, k):
     """Sanity of the Monte Carlo: for a = e_k, ‖h(w)‖ = 1 exactly when ⟨w, z_k⟩ > 0, so
@@ -156,92 +162,158 @@ def test_a11_monte_carlo_one_hot_is_one_half(seed, k):
 
 # ============================================================================ ZCZG-A.7 (W)
 @pytest.mark.lemma("ZCZG-A.7")
-@_few(2)
+@_few(1)
 @given(seed=seeds())
-def test_a7_node_count_in_regime_and_width_search(seed):
-    """In the regime (C = 1) the failure count of |S_{l,i}(β)| ≤ 2m^{3/2}β over R draws passes
-    the binomial test at δ; outside it, the grid search finds where the bound starts to hold
-    (and it must start no later than the regime's width)."""
-    j = _sweep(cb.a7_cells, cb.a7_run_cell, cb.a7_summarize, seed)
-    assert j.verdict == "holds", j.note
-    for beta, srch in j.figures["search"].items():
-        assert srch["min_width_held"] is not None, j.note
-        assert srch["min_width_held"] <= 2 * math.ceil(srch["regime_min_width_C1"] / 2), j.note
+def test_a7_verdict(seed):
+    """In the regime (C = 1), |S_{l,i}(β)| ≤ 2m^{3/2}β on all but a δ = 0.1 share of R ≥ 40 draws
+    (binomial test, detects a 3δ failure rate); the outside-regime search finds where it starts to
+    hold, no later than the regime's width (reported figures, checked here)."""
+    e = _judged("ZCZG-A.7", seed)
+    assert e.verdict == "holds", e.judgement.note
+    for beta, srch in e.judgement.figures["search"].items():
+        assert srch["min_width_held"] is not None, e.judgement.note
+        assert srch["min_width_held"] <= 2 * math.ceil(srch["regime_min_width_C1"] / 2), e.judgement.note
+
+
+@pytest.mark.lemma("ZCZG-A.7")
+@_few(1)
+@given(seed=seeds())
+def test_a7_control_rejected(seed):
+    """W_l scaled by 1/2: far more than 2m^{3/2}β pre-activations within β — violated."""
+    e = _control("ZCZG-A.7", seed)
+    assert e.control_verdict == "violated", e.control.note
 
 
 # ============================================================================ ZCZG-A.8 (S)
 @pytest.mark.lemma("ZCZG-A.8")
-@_few(2)
+@_few(1)
 @given(seed=seeds())
-def test_a8_depth_growth_at_most_linear(seed):
-    """max over i, l₁ < l₂ of ‖W_{l₂}ᵀ Π Σ_{r,i}W_rᵀ‖₂ over L ∈ {2, 4, 8, 16}: the fitted
-    exponent of L may not exceed ZCZG's 1 (no exponential blow-up); the constant is reported."""
-    j = _sweep(cb.a8_cells, cb.a8_run_cell, cb.a8_summarize, seed)
-    assert j.verdict == "holds", j.note
-    assert j.figures["constant_max"] < 10.0, j.note  # C′ = max Λ/L stays bounded
+def test_a8_verdict(seed):
+    """max Λ over L ∈ {4, …, 32} (m = 4L): exponent of L ≤ 1 (excludes 1.5) and the per-layer
+    factor of max Λ/L ≤ 1 (excludes e^0.05)."""
+    e = _judged("ZCZG-A.8", seed)
+    assert e.verdict == "holds", e.judgement.note
+
+
+@pytest.mark.lemma("ZCZG-A.8")
+@_few(1)
+@given(seed=seeds())
+def test_a8_control_rejected(seed):
+    """Every W_l scaled by 1.1 (geometric growth in depth): violated."""
+    e = _control("ZCZG-A.8", seed)
+    assert e.control_verdict == "violated", e.control.note
 
 
 # ============================================================================ ZCZG-A.9 (S)
 @pytest.mark.lemma("ZCZG-A.9")
-@_few(3)
+@_few(1)
 @given(seed=seeds())
-def test_a9_sparse_sup_scaling(seed):
-    """Γ_{i,l,s} ≤ C′L√(s log M): fitted exponents in L (≤ 1) and s (≤ 1/2), constant reported."""
-    j = _sweep(cb.a9_cells, cb.a9_run_cell, cb.a9_summarize, seed)
-    assert j.verdict == "holds", j.note
+def test_a9_verdict(seed):
+    """Γ_{i,l,s} ≤ C′L√(s log M): exponents in L (≤ 1, L to 64) and s (≤ 1/2); the M sweep is
+    reported (a bounded, slowly rising ratio)."""
+    e = _judged("ZCZG-A.9", seed)
+    assert e.verdict == "holds", e.judgement.note
+
+
+@pytest.mark.lemma("ZCZG-A.9")
+@_few(1)
+@given(seed=seeds())
+def test_a9_control_rejected(seed):
+    """Every W_l scaled by 1.1: Γ grows like 1.1^L — the depth law is violated."""
+    e = _control("ZCZG-A.9", seed)
+    assert e.control_verdict == "violated", e.control.note
 
 
 # ============================================================================ ZCZG-A.10 (S)
 @pytest.mark.lemma("ZCZG-A.10")
-@_few(2)
-@given(seed=seeds(), extra=st.lists(_coefficients(8), min_size=1, max_size=4))
-def test_a10_node_count_against_adversarial_a(seed, extra):
-    """For every a (adversarial search: one-hot, labels, pair differences, cluster null vectors,
-    random, sparse, Hypothesis-drawn vectors, then a projected normalised-gradient optimizer on
-    the soft count), the number of last-layer nodes with ‖(1/n)Σ a_i σ'(·) x_{L−1,i}‖ ≥
-    ‖a‖_∞φ/n² scales at least like m_L φ/n (slopes in m_L, φ, n; C″ reported)."""
+@_few(1)
+@given(seed=seeds(), extra=st.lists(_coefficients(4), min_size=1, max_size=4))
+def test_a10_verdict(seed, extra):
+    """For every a (adversarial search: one-hot, pair differences, cluster null vectors, random,
+    sparse, Hypothesis-drawn vectors, then a projected optimizer on the soft count), at L = 1 on
+    the tightest φ-separated points (an arc) the worst number of nodes above ‖a‖_∞φ/n² grows at
+    least like m_L (in-regime cells), and the worst fraction falls no faster than φ and 1/n."""
     extra = [a for a in extra if max(abs(v) for v in a) > 0]
-    cells = cb.a10_cells("ci", seed=seed)
-    cells = [c | {"extra_a": extra} if c["n"] == 8 else c for c in cells]
-    j = cb.a10_summarize([(c, cb.a10_run_cell(c)) for c in cells])
+    st_ = ov.catalogue.registry()["ZCZG-A.10"]
+    cells = [c | {"extra_a": extra} if c["n"] == 4 else c for c in cb.a10_cells(SWEEP_PROFILE, seed=seed)]
+    j = st_.summarize([(c, st_.run_cell(c)) for c in cells])
     assert j.verdict == "holds", j.note
     assert j.figures["worst_fraction_min"] > 0, j.note
 
 
+@pytest.mark.lemma("ZCZG-A.10")
+@_few(1)
+@given(seed=seeds())
+def test_a10_control_rejected(seed):
+    """Points only φ²-separated: the worst fraction scales like φ² — violated."""
+    e = _control("ZCZG-A.10", seed)
+    assert e.control_verdict == "violated", e.control.note
+
+
 # ============================================================================ ZCZG-A.11 (S)
 @pytest.mark.lemma("ZCZG-A.11")
-@_few(2)
+@_few(1)
 @given(seed=seeds(), extra=st.lists(_coefficients(6), min_size=1, max_size=4))
-def test_a11_li_liang_probability(seed, extra):
+def test_a11_verdict(seed, extra):
     """P_w[‖Σ a_i σ'(⟨w, z_i⟩) z_i‖ ≥ āφ/n] ≥ C′φ/n on the circle (d = 2, where Σ a_i z_i = 0
     is possible) for the worst a found (optimised on one set of draws, scored on fresh ones):
-    fitted exponents in φ and n against the lower bound, C′ reported."""
+    exponents in φ (≤ 1) and n (≥ −1)."""
     extra = [a for a in extra if max(abs(v) for v in a) > 0]
-    cells = cb.a11_cells("ci", seed=seed)
-    cells = [c | {"extra_a": extra} if c["n"] == 6 else c for c in cells]
-    j = cb.a11_summarize([(c, cb.a11_run_cell(c)) for c in cells])
+    st_ = ov.catalogue.registry()["ZCZG-A.11"]
+    cells = [c | {"extra_a": extra} if c["n"] == 6 else c for c in cb.a11_cells(SWEEP_PROFILE, seed=seed)]
+    j = st_.summarize([(c, st_.run_cell(c)) for c in cells])
     assert j.verdict == "holds", j.note
     assert j.figures["C1_lower_min"] > 0, j.note
 
 
+@pytest.mark.lemma("ZCZG-A.11")
+@_few(1)
+@given(seed=seeds())
+def test_a11_control_rejected(seed):
+    """Points only φ²-separated: P scales like φ² — violated."""
+    e = _control("ZCZG-A.11", seed)
+    assert e.control_verdict == "violated", e.control.note
+
+
 # ============================================================================ AZLS Step 1 (S)
 @pytest.mark.lemma("AZLS-step1.backward")
-@_few(3)
+@_few(1)
 @given(seed=seeds())
-def test_azls_backward_width_scaling(seed):
-    """‖B D_{i,L}W_L⋯D_{i,a}W_a‖₂ ≤ O(√(m/d_out)): exponent of m ≤ 1/2; the constant
-    ‖·‖/√(m/d_out) over the m, d_out and L sweeps is reported."""
-    j = _sweep(cb.backward_cells, cb.backward_run_cell, cb.backward_summarize, seed)
-    assert j.verdict == "holds", j.note
-    assert j.figures["constant_max"] < 5.0, j.note
+def test_azls_backward_verdict(seed):
+    """‖B D_{i,L}W_L⋯D_{i,a}W_a‖₂ ≤ O(√(m/d_out)): exponent of m ≤ 1/2, and the constant
+    ‖·‖/√(m/d_out) flat along d_out (ray m = 128·d_out) and along L (m = 64L)."""
+    e = _judged("AZLS-step1.backward", seed)
+    assert e.verdict == "holds", e.judgement.note
+
+
+@pytest.mark.lemma("AZLS-step1.backward")
+@_few(1)
+@given(seed=seeds())
+def test_azls_backward_control_rejected(seed):
+    """Every hidden W_l scaled by 1.1: the constant grows in L — violated."""
+    e = _control("AZLS-step1.backward", seed)
+    assert e.control_verdict == "violated", e.control.note
 
 
 @pytest.mark.lemma("AZLS-step1.intermediate")
-@_few(2)
+@pytest.mark.xfail(strict=True, reason=(
+    "inconclusive at the ci sweep (L = 4..32, m = 4L, 2 draws per depth): the depth exponent "
+    "0.57 [0.02, 1.12] (seed 0) cannot exclude the alternative 3/4; at quick (3 draws) 0.60 "
+    "[0.41, 0.79] still cannot — about 20 points at quick, i.e. more L³m² Lanczos sweeps than "
+    "the ci/quick budgets hold (the full profile runs L = 64)"))
+@settings(max_examples=1, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # a known xfail: one example, no shrinking
 @given(seed=seeds())
-def test_azls_intermediate_depth_scaling(seed):
-    """‖D_{i,a}W_a⋯D_{i,b}W_b‖₂ ≤ O(√L) for all b ≤ a: the fitted exponent of L may not exceed
-    1/2; the figures say whether the data single out √L (AZLS) or L (ZCZG-A.8)."""
-    j = _sweep(cb.intermediate_cells, cb.intermediate_run_cell, cb.intermediate_summarize, seed)
-    assert j.verdict == "holds", j.note
-    assert j.figures["depth_rate_supported"] in ("sqrt(L) (AZLS)", "both"), j.note
+def test_azls_intermediate_verdict(seed):
+    """‖D_{i,a}W_a⋯D_{i,b}W_b‖₂ ≤ O(√L) for all b ≤ a: exponent of L ≤ 1/2 (excluding 3/4) and
+    the per-layer factor of max‖·‖/√L ≤ 1 (excluding e^0.05)."""
+    e = _judged("AZLS-step1.intermediate", seed)
+    assert e.verdict == "holds", e.judgement.note
+
+
+@pytest.mark.lemma("AZLS-step1.intermediate")
+@_few(1)
+@given(seed=seeds())
+def test_azls_intermediate_control_rejected(seed):
+    """Every hidden W_l scaled by 1.1: geometric growth in depth — violated."""
+    e = _control("AZLS-step1.intermediate", seed)
+    assert e.control_verdict == "violated", e.control.note

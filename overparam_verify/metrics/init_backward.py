@@ -388,8 +388,11 @@ def node_gradient_norms(S: torch.Tensor, K: torch.Tensor, a: torch.Tensor) -> to
     return g2.clamp_min(0).sqrt()
 
 
-def fraction_above(S: torch.Tensor, K: torch.Tensor, a: torch.Tensor, thr: float) -> torch.Tensor:
-    """Fraction of rows j with ``g_j(a) ≥ thr·‖a‖_∞`` (scale-free in a). (…,)"""
+def fraction_above(S: torch.Tensor, K: torch.Tensor, a: torch.Tensor, thr: float, *, chunk: int = 16) -> torch.Tensor:
+    """Fraction of rows j with ``g_j(a) ≥ thr·‖a‖_∞`` (scale-free in a). (…,) — a batch of
+    coefficient vectors (B, n) is scored ``chunk`` rows at a time (memory (chunk, J, n))."""
+    if a.dim() == 2 and a.shape[0] > chunk:
+        return torch.cat([fraction_above(S, K, a[k : k + chunk], thr, chunk=chunk) for k in range(0, a.shape[0], chunk)])
     g = node_gradient_norms(S, K, a)
     amax = a.abs().amax(-1, keepdim=True)
     return (g >= thr * amax).to(torch.float64).mean(-1)

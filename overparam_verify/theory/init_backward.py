@@ -19,6 +19,15 @@ Findings about the printed proofs recorded here:
   m_l^{3/2}β, and with ``‖x‖ ≈ 1`` it is ≈ 0.56 m_l^{3/2}β (:func:`a7_expected_count`).
 * 003 Lemma A.8 writes ``a ∈ S^{m_{l₁}-1}``; the product acts on ``R^{m_{l₁-1}}`` (the proof's
   ``l₀ = l₁ − 1``). Immaterial for equal widths.
+* 003 Lemma A.9's ``√(s log M)``: the backward row vector has entries ≈ N(0, 1) (equal widths),
+  so Γ² ≈ 2s log(M/s) — the bound's log M is approached from below and Γ/√(s log M) rises
+  slowly towards √2 (1.0 → 1.2 for s = 8, M = 64 → 4096). A power-law fit of that bounded ratio
+  reads a small positive exponent in M at any finite M, so the catalogue reports the M sweep
+  rather than judging it against exponent 0.
+* AZLS Step 1's backward matrix ``‖BA‖₂`` (A = D W⋯D W) for Gaussian B (d_out × m, variance
+  1/d_out) is ≈ √(m/d_out)·‖A‖_F/√m + ‖A‖₂: at fixed m the constant ‖BA‖/√(m/d_out) grows with
+  d_out by ≈ ‖A‖₂√(d_out/m) (slope ≈ 0.06 in d_out ≤ 8 at m = 2048). It stays bounded for
+  d_out ≤ m/L, which the catalogue judges on the ray m ∝ d_out.
 """
 from __future__ import annotations
 
@@ -31,6 +40,8 @@ __all__ = [
     "a7_min_width",
     "a7_regime",
     "a7_expected_count",
+    "a7_proof_beta",
+    "a7_proof_min_width",
     # Lemma A.8 / Theorem 5.1(v)
     "A8_DEPTH_EXPONENT",
     "a8_rate",
@@ -117,6 +128,22 @@ def a7_expected_count(m_l: int, beta: float, x_norm: float = 1.0) -> float:
     note on the proof's factor 2)."""
     m_l = _posint("m_l", m_l)
     return m_l * math.erf(beta * math.sqrt(m_l) / (2.0 * _pos("x_norm", x_norm)))
+
+
+def a7_proof_beta(L: int, tau: float, m_l: int) -> float:
+    """The β the later proofs use (ZCZG 003 Remark 5.2): ``β = 4^L τ^{2/3} m_l^{-1/2}``."""
+    return 4.0 ** _posint("L", L) * _pos("tau", tau) ** (2.0 / 3.0) / math.sqrt(_posint("m_l", m_l))
+
+
+def a7_proof_min_width(L: int, tau: float, n: int, delta: float, *, C: float = 1.0) -> float:
+    """Lemma A.7's regime with Remark 5.2's β = c m^{-1/2}, c = 4^L τ^{2/3}: the condition
+    m ≥ C[β⁻¹ log(nL/δ)]^{2/3} = C(log(nL/δ)/c)^{2/3} m^{1/3} becomes m ≥ C^{3/2} log(nL/δ)/c,
+    so ``m ≥ max{C^{3/2} log(nL/δ)/c, C L² log(nL/δ)}``."""
+    L, n = _posint("L", L), _posint("n", n)
+    lg = math.log(n * L / _delta(delta))
+    c = 4.0**L * _pos("tau", tau) ** (2.0 / 3.0)
+    C = _pos("C", C)
+    return max(C**1.5 * lg / c, C * L * L * lg)
 
 
 # ----------------------------------------------------------------------------- A.8
