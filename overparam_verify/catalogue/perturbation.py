@@ -482,33 +482,35 @@ def b4_measure(results: Results) -> Evidence:
 
 # ============================================================================ ZCZG-B.1 (S in M)
 def b1_cells(profile: str, seed: int = 0) -> list[dict]:
-    """003 Lemma B.1: width sweep M at fixed L = 2, s = 8, τ = 1/4 (the √M τ term matters),
-    several draws per width."""
+    """003 Lemma B.1: width sweep M at fixed L = 2, l = 2 (so that the sparse vector a ∈ R^m, not
+    the input space R^d), s = 8, τ = 1/4 (the √M τ term matters), several draws per width."""
     p = _profile(profile)
     ms = [32, 64, 128, 256] if p != "full" else [64, 128, 256, 512, 1024]
     steps = {"ci": 6, "quick": 10, "full": 30}[p]
     nseeds = {"ci": 3, "quick": 4, "full": 6}[p]
-    return [{"sweep": "width", "m": m, "L": 2, "n": 3, "d": 10, "phi": 0.3, "s": 8, "tau": 0.25, "steps": steps,
+    return [{"sweep": "width", "m": m, "L": 2, "l": 2, "n": 3, "d": 10, "phi": 0.3, "s": 8, "tau": 0.25, "steps": steps,
              "seed": _sub_seed(seed, m, r)} for m in ms for r in range(nseeds)]
 
 
 @_single_thread
 def b1_run_cell(params: dict) -> dict:
-    """Worst ``max_i Γ̃_{i,1,s}`` over random perturbations and projected ascent, and Γ at W."""
+    """Worst ``max_i Γ̃_{i,l,s}`` over random perturbations and projected ascent, and Γ at W."""
     X, _, net = _zczg(params, int(params["seed"]))
     L, s, tau = int(params["L"]), int(params["s"]), float(params["tau"])
-    w = mp.worst_sparse_sup(net, X, _radius(params, tau), s, seed=int(params["seed"]), R=2, steps=int(params["steps"]))
+    w = mp.worst_sparse_sup(net, X, _radius(params, tau), s, l=int(params.get("l", 1)), seed=int(params["seed"]), R=2,
+                            steps=int(params["steps"]))
     M = max(net.widths)
     rate = tp.b1_sparse_sup_rate(L, s, M, tau)
     thm = 4.0**L * L * math.sqrt(s * math.log(M)) + 4.0**L * math.sqrt(M) * tau
-    return {"worst": w["worst"], "random": w["random"], "gamma0": w["gamma0"], "M": M,
+    return {"worst": w["worst"], "random": w["random"], "gamma0": w["gamma0"], "M": M, "increment": w["worst"] - w["gamma0"],
             "C_lemma": w["worst"] / rate, "C_theorem": w["worst"] / thm, "gains": [_gains(w["by_kind"])]}
 
 
 def b1_measure(results: Results) -> Evidence:
     figs = {"C_lemma_max": max(r["C_lemma"] for _, r in results), "C_theorem_max": max(r["C_theorem"] for _, r in results),
             "search": _gain_figures([g for _, r in results for g in r["gains"]])}
-    return Evidence({"width": _law_data(results, "width", "m", "worst"), "width_random": _law_data(results, "width", "m", "random")},
+    return Evidence({"width": _law_data(results, "width", "m", "worst"), "width_random": _law_data(results, "width", "m", "random"),
+                     "increment": _law_data(results, "width", "m", "increment")},
                     figs, f"C′ = Γ̃/(4^L L(√(s log M)+√M τ)) ≤ {figs['C_lemma_max']:.3g} (Theorem 5.3(iv) form: "
                     f"{figs['C_theorem_max']:.3g})")
 
@@ -520,11 +522,6 @@ def b1_plot(results: Results, judgement: Judgement, ax) -> None:
 # ============================================================================ ZCZG-B.5 (S in m_L)
 def _grad_sq_last(grads, sum_lprime):
     return (grads[-1] ** 2).sum() / sum_lprime**2
-
-
-def b5_tau_000(n: int, phi: float, L: int) -> float:
-    """000 Lemma 5.2's radius τ = O(φ^{3/2} n^{−3} L^{−2}) with the constant set to 1."""
-    return phi**1.5 / (n**3 * L**2)
 
 
 def b5_cells(profile: str, seed: int = 0) -> list[dict]:
@@ -541,7 +538,7 @@ def b5_cells(profile: str, seed: int = 0) -> list[dict]:
     cells = []
     for radius in ("003", "000"):
         def tau(n, phi, L=2):
-            return tp.b5_tau_regime(n, phi, L) if radius == "003" else b5_tau_000(n, phi, L)
+            return tp.b5_tau_regime(n, phi, L) if radius == "003" else tp.b5_tau_000(n, phi, L)
         # width: the generator's φ-separated data (φ = 1/2), and pairs at distance exactly φ = 0.2 (reported)
         cells += [gen | {"sweep": f"width_{radius}", "m": m, "tau": tau(4, 0.5), "seed": _sub_seed(seed, m, r)}
                   for m in ms for r in range(nseeds)]
@@ -847,8 +844,13 @@ def thm4_cells(profile: str, seed: int = 0) -> list[dict]:
     ms = [32, 64, 128, 256] if p != "full" else [64, 128, 256, 512, 1024]
     steps = {"ci": 4, "quick": 5, "full": 25}[p]
     nseeds = {"ci": 2, "quick": 5, "full": 8}[p]
-    return [{"sweep": "width", "m": m, "L": 2, "n": 3, "d": 10, "phi": 0.3, "d_out": 2, "omega": THM4_T[-1], "t_list": THM4_T,
-             "steps": steps, "draw": r, "seed": _sub_seed(seed, m, r)} for m in ms for r in range(nseeds)]
+    base = {"L": 2, "n": 3, "d": 10, "phi": 0.3, "d_out": 2, "omega": THM4_T[-1], "t_list": THM4_T, "steps": steps}
+    cells = [base | {"sweep": "width", "m": m, "draw": r, "seed": _sub_seed(seed, m, r)} for m in ms for r in range(nseeds)]
+    # W̆ parked by the flip construction: pre-activations just past zero, so the residual has a first-order part
+    npk = {"ci": 2, "quick": 3, "full": 5}[p]
+    cells += [base | {"sweep": "parked", "breve": "parked", "m": m, "draw": r, "seed": _sub_seed(seed, 21, m, r)}
+              for m in ms for r in range(npk)]
+    return cells
 
 
 @_single_thread
@@ -863,7 +865,10 @@ def thm4_run_cell(params: dict) -> dict:
     X, ystar, net = _azls(params, int(params["seed"]))
     m, L, n, d_out = int(params["m"]), int(params["L"]), int(params["n"]), int(params["d_out"])
     s = int(params["seed"])
-    Dbreve = mp.random_perturbation(net, float(params["omega"]), seed=s + 5)
+    if params.get("breve") == "parked":  # every pre-activation the ω budget can reach pushed just past zero
+        Dbreve = mp.greedy_flip_perturbation(net, X, float(params["omega"]))
+    else:
+        Dbreve = mp.random_perturbation(net, float(params["omega"]), seed=s + 5)
     mats_b = mp.perturbed_mats(net, Dbreve)
     res, F, winners = [], None, []
     for k, t in enumerate(params["t_list"]):
@@ -878,14 +883,20 @@ def thm4_run_cell(params: dict) -> dict:
     T2, T1 = tp.azls_thm4_terms(n, L, m, d_out, 1.0, F)
     ratio = max(r / (sum(tp.azls_thm4_terms(n, L, m, d_out, t, F))) for r, t in zip(res, params["t_list"]))
     return {"residual": res, "a": a, "b": b, "c1": a / T1 if T1 > 0 else math.inf, "c2": b / T2, "F": F,
-            "residual_over_terms": ratio}
+            "a_over_sqrtF_log": a / math.sqrt(max(F, 1e-300) * math.log(m)), "residual_over_terms": ratio,
+            "first_order_share": a * THM4_T[2] / (a * THM4_T[2] + b * THM4_T[2] ** 2) if a + b > 0 else 0.0}
 
 
 def thm4_measure(results: Results) -> Evidence:
+    pk = [r for p, r in results if p["sweep"] == "parked"]
     figs = {"constant_max": max(r["residual_over_terms"] for _, r in results), "c1_max": max(r["c1"] for _, r in results),
-            "c2_max": max(r["c2"] for _, r in results)}
+            "c2_max": max(r["c2"] for _, r in results),
+            "first_order_share_random": [round(r["first_order_share"], 3) for p, r in results if p["sweep"] == "width"],
+            "first_order_share_parked": [round(r["first_order_share"], 3) for r in pk]}
     return Evidence({"constant": _law_data(results, "width", "m", "residual_over_terms"),
-                     "second_order": _law_data(results, "width", "m", "b"), "first_order": _law_data(results, "width", "m", "a")},
+                     "second_order": _law_data(results, "width", "m", "b"), "first_order": _law_data(results, "width", "m", "a"),
+                     "first_order_parked": _law_data(results, "parked", "m", "a_over_sqrtF_log"),
+                     "second_order_parked": _law_data(results, "parked", "m", "b")},
                     figs,
                     f"residual/(nL²m/d t² + √(nm log m/d) t √F) ≤ {figs['constant_max']:.3g}; fitted c₂ ≤ {figs['c2_max']:.3g}, "
                     f"c₁ ≤ {figs['c1_max']:.3g}")
@@ -950,9 +961,11 @@ PARTS: dict[str, tuple] = {
             exponent=LOG4, direction="upper", model="geometric"),
     ),
     "ZCZG-B.1": (
-        Law("width", statistic="per draw, the worst max_i Γ̃_{i,1,s} (random, projected ascent), s = 8, τ = 1/4, L = 2",
+        Law("width", statistic="per draw, the worst max_i Γ̃_{i,2,s} (random, projected ascent), s = 8, τ = 1/4, L = 2",
             variable="M", exponent=tp.B1_WIDTH_EXPONENT, direction="upper"),
         Law("width_random", statistic="per draw, the largest Γ̃ over random perturbations", variable="M",
+            exponent=tp.B1_WIDTH_EXPONENT, direction="upper", decides=False),
+        Law("increment", statistic="per draw, Γ̃ − Γ (the search's gain over W) against the √M τ term", variable="M",
             exponent=tp.B1_WIDTH_EXPONENT, direction="upper", decides=False),
     ),
     "ZCZG-B.5": (
@@ -1035,8 +1048,13 @@ PARTS: dict[str, tuple] = {
             variable="m", exponent=0.0, direction="upper", decides=False),
         Law("second_order", statistic="per draw, the t² coefficient b of R(t) ≈ a t + b t² (non-negative least squares)",
             variable="m", exponent=1.0, direction="upper"),
-        Law("first_order", statistic="per draw, the t coefficient a against √(m log m) (random W̆: a ≈ 0, often exactly 0)",
+        Law("first_order", statistic="per draw, the t coefficient a (random W̆: a ≈ 0, often exactly 0)",
             variable="m", exponent=0.5, direction="upper", decides=False),
+        Law("first_order_parked", statistic="per draw, a/√(F(W̆) log m) with W̆ parked by the flip construction "
+            "(pre-activations just past zero): the first-order term's √(m log m) √F", variable="m", exponent=0.5,
+            direction="upper"),
+        Law("second_order_parked", statistic="per draw, the t² coefficient b with W̆ parked", variable="m", exponent=1.0,
+            direction="upper", decides=False),
     ),
 }
 
@@ -1080,8 +1098,9 @@ CONTROLS: dict[str, Control] = {
     "AZLS-thm3": Control("mis-scaled initialisation: W_l × m^{−1/2} (entries N(0, 2/m²)): ‖∇F‖²/F no longer grows with m",
                          cells=lambda profile, seed=0: [c | {"m": m, "weight_scale_power": -0.5, "seed": _sub_seed(c["seed"], m)}
                                                         for c in thm3_cells(profile, seed)[:4] for m in (32, 64, 128, 256)]),
-    "AZLS-thm4": Control("mis-scaled initialisation: W_l × m^{1/4}: the output and its curvature grow with m",
-                         cells=_with(_draws(thm4_cells, 2), {"weight_scale_power": 0.25})),
+    "AZLS-thm4": Control("mis-scaled initialisation: W_l × m^{1/2} (entries N(0, 2)): the output and its curvature grow with m",
+                         cells=_with(lambda profile, seed=0: [c for c in thm4_cells(profile, seed) if c["draw"] < 2],
+                                     {"weight_scale_power": 0.5})),
 }
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "b5_rate_000",
     "B5_WIDTH_EXPONENT",
     "b5_tau_regime",
+    "b5_tau_000",
     # (vi) / B.6
     "b6_gradient_bound",
     "b6_minibatch_bound",
@@ -192,6 +193,13 @@ def b5_tau_regime(n: int, phi: float, L: int) -> float:
     ``τ ≤ φ^{3/2}/(4^{3(L+2)/2} n³) ∧ 3.5φ/(8^L n²)``."""
     n, L = _check_pos_int("n", n), _check_pos_int("L", L)
     return min(phi**1.5 / (4.0 ** (1.5 * (L + 2)) * n**3), 3.5 * phi / (8.0**L * n**2))
+
+
+def b5_tau_000(n: int, phi: float, L: int) -> float:
+    """000 Lemma 5.2's radius ``τ = O(φ^{3/2} n^{−3} L^{−2})`` with the constant set to 1 (much
+    larger than 003 Lemma B.5's, where the region is nearly a point)."""
+    n, L = _check_pos_int("n", n), _check_pos_int("L", L)
+    return float(phi) ** 1.5 / (n**3 * L**2)
 
 
 # ----------------------------------------------------------------------------- (vi) / B.6
