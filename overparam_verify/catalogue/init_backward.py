@@ -233,10 +233,10 @@ def _depth_grid(p: str) -> tuple[list[int], Any, int]:
     for the depth laws of ZCZG-A.8 and AZLS-step1.intermediate (two samples per draw: the
     Lanczos sweeps cost ≈ L³m² per draw, reading the weights, whatever the number of samples)."""
     if p == "ci":
-        return [4, 8, 16, 32], (lambda L: max(32, 4 * L)), 2
+        return [2, 4, 8, 16, 32], (lambda L: max(32, 4 * L)), 2
     if p == "quick":
-        return [4, 8, 16, 32], (lambda L: max(32, 4 * L)), 3
-    return [4, 8, 16, 32, 64], (lambda L: max(32, 4 * L)), 4
+        return [2, 4, 8, 16, 32], (lambda L: max(32, 4 * L)), 3
+    return [2, 4, 8, 16, 32, 64], (lambda L: max(32, 4 * L)), 4
 
 
 def _depth_parts(stat: str, exponent: float, rate: str, competing: tuple[str, float]) -> tuple:
@@ -279,7 +279,7 @@ A8_CONTROL = Control(f"every W_l scaled by {LAYER_SCALE_CONTROL} (same patterns;
 
 
 def a8_cells(profile: str, seed: int = 0) -> list[dict]:
-    """ZCZG 003 Lemma A.8: depth sweep L ∈ {4, 8, 16, 32} (64 in full) with m scaled with L (see
+    """ZCZG 003 Lemma A.8: depth sweep L ∈ {2, 4, 8, 16, 32} (64 in full) with m scaled with L (see
     :func:`_depth_grid`), every pair l₁ < l₂ and sample. d = m so that pairs with l₁ = 1 act on
     an m-dimensional space too."""
     Ls, mrule, R = _depth_grid(_profile(profile))
@@ -758,7 +758,7 @@ INTERMEDIATE_CONTROL = Control(f"every hidden W_l scaled by {LAYER_SCALE_CONTROL
 
 
 def intermediate_cells(profile: str, seed: int = 0) -> list[dict]:
-    """AZLS 002 Step 1 intermediate matrix: depth sweep L ∈ {4, 8, 16, 32} (64 in full) with m
+    """AZLS 002 Step 1 intermediate matrix: depth sweep L ∈ {2, 4, 8, 16, 32} (64 in full) with m
     scaled with L (see :func:`_depth_grid`)."""
     Ls, mrule, R = _depth_grid(_profile(profile))
     return [{"m": mrule(L), "L": L, "n": 2, "d": 10, "phi": 0.3, "tol": SWEEP_TOL, "krylov": SWEEP_KRYLOV,
