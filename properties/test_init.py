@@ -18,7 +18,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import overparam_verify as ov
@@ -59,6 +59,9 @@ def test_verdict(sid, seed):
     e = evaluate(sid, SWEEP, seed=seed, control=False)
     print(sid, _note(e))
     assert e.verdict == "holds", _note(e)
+    if sid == "ZCZG-A.3":  # the smallest C over the θ grid: ≥ the small-θ limit 1/(6π), ≤ 1/16 (attained at θ = 2)
+        f = e.judgement.figures
+        assert ts.A3_C_LIMIT - 1e-9 <= f["smallest_C_theta_le_0.5"] <= f["smallest_C_theta_le_2"] <= 1 / 16 + 1e-12
 
 
 @pytest.mark.parametrize("sid", [pytest.param(s, marks=pytest.mark.lemma(s)) for s in HOLDS + ["ZCZG-5.1.i"]])
@@ -108,7 +111,7 @@ def test_control_scaling_is_exact(seed, s, m):
 @pytest.mark.lemma("ZCZG-5.1.i")
 @pytest.mark.xfail(strict=True, reason="finding: 003 Theorem 5.1(i)'s ‖W_l‖₂ ≤ 7/2 fails when d = m₀ > 2.18·m₁, "
                    "which eq. (5.1) does not exclude (d = 512, m₁ = 64: every draw fails; the audit reports 'violated')")
-@_few(1)
+@settings(max_examples=1, phases=[Phase.generate])  # no shrinking of an expected failure (each replay is a sweep)
 @given(seed=seeds())
 def test_t51_i_verdict(seed):
     """The statement as printed, judged on all its parts (in-regime hard shapes and the wide
@@ -182,7 +185,7 @@ def test_t51_i_cell_slack_matches_oracle(seed, m):
 
 # ============================================================================ A.3 (E + S)
 @pytest.mark.lemma("ZCZG-A.3")
-@_few(20)
+@_few(10)
 @given(rho=st.floats(-1.0, 1.0, allow_nan=False))
 def test_a3_quadrature_equals_closed_form(rho):
     """E[σ(Z₁)σ(Z₂)] by scipy quadrature = (sin t + (π − t)cos t)/(2π), t = arccos ρ (both
@@ -214,7 +217,7 @@ def test_a3_monte_carlo_matches_closed_form(seed, rho):
 
 
 @pytest.mark.lemma("ZCZG-A.3")
-@_few(20)
+@_few(10)
 @given(theta=st.floats(1e-3, 2.0), alpha_gap=st.floats(0.0, 1.0))
 def test_a3_inequality_with_smallest_constant(theta, alpha_gap):
     """For every correlation α ≤ 1 − θ²/2 (the moment is increasing in α):
@@ -223,16 +226,6 @@ def test_a3_inequality_with_smallest_constant(theta, alpha_gap):
     rho = rho_max - alpha_gap * (rho_max + 1.0)
     assert ts.relu_gaussian_moment(rho) <= ts.relu_gaussian_moment(rho_max) + 1e-15
     assert ms.relu_moment_quad(rho) <= ts.a3_bound(theta, 1.0 / 16.0) + 1e-12
-
-
-@pytest.mark.lemma("ZCZG-A.3")
-@_few(1)
-@given(seed=seeds())
-def test_a3_constants(seed):
-    """The smallest C over the θ grid is ≥ the small-θ limit 1/(6π) and ≤ 1/16 (attained at θ = 2)."""
-    e = evaluate("ZCZG-A.3", SWEEP, seed=seed, control=False)
-    f = e.judgement.figures
-    assert ts.A3_C_LIMIT - 1e-9 <= f["smallest_C_theta_le_0.5"] <= f["smallest_C_theta_le_2"] <= 1 / 16 + 1e-12
 
 
 # ============================================================================ A.4, A.5 (W)
