@@ -33,7 +33,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 _SUBMODULES = frozenset({
-    "audit", "catalogue", "cli", "data", "loaders", "losses", "metrics", "network", "plots",
+    "audit", "batched", "catalogue", "cli", "data", "loaders", "losses", "metrics", "network", "plots",
     "pytest_plugin", "report", "reproduce", "stats", "strategies", "theory", "training",
 })
 

@@ -168,7 +168,7 @@ def test_ntk_last_layer_block_is_kron():
     """eq. (2)–(3): the W_L block of K is F_{L−1}F_{L−1}ᵀ ⊗ I (row-major vec)."""
     X, Y = mn.ng_data(4, 3, 2, seed=0)
     W = ov.NguyenNet.lecun_init(3, [5, 6, 2], seed=1).weights
-    g = mn.ntk_gram(W, X)
+    g = mn.ng_ntk_gram(W, X)
     F = mn.ng_features(W, X)
     torch.testing.assert_close(g["K_layers"][-1], tn.ng_ntk_last_layer_block(F[-2], 2, vec="row"))
 

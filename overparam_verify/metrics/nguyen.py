@@ -10,7 +10,7 @@ live in :mod:`overparam_verify.theory.nguyen`.
   Theorem 2.2 certificate at an initialization.
 * :func:`ng_grad_ratios`, :func:`ng_lip_ratios` — measured / bound for Lemma 2.1 (4), (5);
   differentiable in the weights, for the adversarial searches of :func:`adversarial_max`.
-* :func:`ntk_gram` — the exact NTK Gram K = J Jᵀ (torch.func.jacrev) and its last-layer block.
+* :func:`ng_ntk_gram` — the exact NTK Gram K = J Jᵀ (the engine's structured NTK) and its per-layer blocks.
 * :func:`ng_gd_trajectory` — plain GD with every iterate's Φ, ‖W_l‖₂ and σ_min(F_{L−1})
   (Theorem 2.2's (11)–(12) are checked on every iterate), and :func:`ng_trajectory_slacks`.
 """
@@ -39,7 +39,7 @@ __all__ = [
     "ng_grad_ratios",
     "ng_lip_ratios",
     "adversarial_max",
-    "ntk_gram",
+    "ng_ntk_gram",
     "ng_gd_trajectory",
     "ng_trajectory_slacks",
 ]
@@ -160,24 +160,17 @@ def adversarial_max(objective: Callable[[list[torch.Tensor]], torch.Tensor], par
     return best, best_ps
 
 
-def ntk_gram(weights: Sequence[torch.Tensor], X: torch.Tensor) -> dict[str, torch.Tensor]:
-    """001 Section 1: the NTK Gram ``K(θ) = J Jᵀ`` with ``J = ∂vec(F_L)/∂vec(θ)``, computed exactly
-    with ``torch.func.jacrev`` (every parameter, all layers), for small nets.
+def ng_ntk_gram(weights: Sequence[torch.Tensor], X: torch.Tensor) -> dict[str, torch.Tensor]:
+    """001 Section 1: the NTK Gram ``K(θ) = J Jᵀ`` with ``J = ∂vec(F_L)/∂vec(θ)`` (every parameter,
+    all layers) of the Nguyen network with these weights — the engine's structured NTK
+    (:func:`overparam_verify.metrics.core.ntk_gram`, equal to ``jacrev`` to 1e-12).
 
     ``vec`` is row-major (torch's ``reshape(-1)``: index i·n_L + j for sample i, output j).
     Returns ``K`` (N n_L, N n_L), the per-layer terms ``K_layers`` (L, N n_L, N n_L) of eq. (2)
     (``K = Σ_l J_l J_lᵀ``), and ``J`` (N n_L, P)."""
-    from torch.func import jacrev
+    from .core import ntk_gram
 
-    weights = [w.detach() for w in weights]
-
-    def f(*ws):
-        return ng_features(ws, X)[-1].reshape(-1)  # (N n_L,)
-
-    Js = jacrev(f, argnums=tuple(range(len(weights))))(*weights)
-    Js = [j.reshape(j.shape[0], -1) for j in Js]  # (N n_L, |W_l|)
-    K_layers = torch.stack([j @ j.T for j in Js])
-    return {"K": K_layers.sum(0), "K_layers": K_layers, "J": torch.cat(Js, dim=1)}
+    return ntk_gram(NguyenNet([w.detach() for w in weights]), X, trace_outputs=False, jacobian=True)
 
 
 def ng_gd_trajectory(net: NguyenNet, X: torch.Tensor, Y: torch.Tensor, *, lr: float, steps: int) -> dict[str, torch.Tensor]:
@@ -280,7 +273,7 @@ def ng_pl_measure(weights: Sequence[torch.Tensor], X: torch.Tensor, Y: torch.Ten
     c = _objective_weight(objective, X.shape[0])
     R = F[-1] - Y  # (N, n_L)
     r = R.reshape(-1)  # row-major, as ntk_gram's J
-    g = ntk_gram(weights, X)
+    g = ng_ntk_gram(weights, X)
     K, J = g["K"], g["J"]
     grad = c * (J.T @ r)
     grad_sq = float(grad @ grad)
@@ -303,7 +296,7 @@ def ng_pl_tight_labels(weights: Sequence[torch.Tensor], X: torch.Tensor) -> torc
     v the unit bottom eigenvector of K(θ) (reshaped row-major to (N, n_L)), so that the residual
     r = vec(F_L − Y) = v and ‖∇Φ‖² = vᵀKv = λ_min(K) = 2λ_min(K)Φ."""
     weights = [w.detach() for w in weights]
-    K = ntk_gram(weights, X)["K"]
+    K = ng_ntk_gram(weights, X)["K"]
     v = torch.linalg.eigh(K).eigenvectors[:, 0]
     FL = ng_features(weights, X)[-1]  # (N, n_L)
     return FL - v.reshape(FL.shape)
