@@ -375,7 +375,7 @@ def b3_cells(profile: str, seed: int = 0) -> list[dict]:
 
 
 def _flip_depth_cells(p: str, seed: int, base: dict) -> list[dict]:
-    m = {"ci": 128, "quick": 256, "full": 1024}[p]
+    m = {"ci": 128, "quick": 128, "full": 1024}[p]
     nd = {"ci": 2, "quick": 3, "full": 4}[p]
     return [base | {"sweep": "depth", "m": m, "L": L, "tau": 1e-2, "phi": 0.3, "reps": nd, "steps": min(int(base["steps"]), 6),
                     "seed": _sub_seed(seed, 7, L)} for L in (1, 2, 4, 8)]
@@ -660,7 +660,7 @@ def signs_cells(profile: str, seed: int = 0) -> list[dict]:
     """AZLS Step 2(a): an ω sweep (5 geometric values, m = 512, L = 2), a width sweep
     (ω = 0.01, L = 2) and a depth sweep (ω = 0.01, m = 256), several draws per point."""
     p = _profile(profile)
-    nd = {"ci": 3, "quick": 5, "full": 8}[p]
+    nd = {"ci": 3, "quick": 4, "full": 8}[p]
     steps = {"ci": 4, "quick": 5, "full": 20}[p]
     base = {"n": 4, "d": 10, "phi": 0.3, "d_out": 2, "steps": steps}
     mo = {"ci": 512, "quick": 512, "full": 1024}[p]  # counts of a few flips at small ω bias the slope down
@@ -844,7 +844,7 @@ def thm4_cells(profile: str, seed: int = 0) -> list[dict]:
     p = _profile(profile)
     ms = [32, 64, 128, 256] if p != "full" else [64, 128, 256, 512, 1024]
     steps = {"ci": 4, "quick": 5, "full": 25}[p]
-    nseeds = {"ci": 2, "quick": 5, "full": 8}[p]
+    nseeds = {"ci": 2, "quick": 4, "full": 8}[p]
     base = {"L": 2, "n": 3, "d": 10, "phi": 0.3, "d_out": 2, "omega": THM4_T[-1], "t_list": THM4_T, "steps": steps}
     cells = [base | {"sweep": "width", "m": m, "draw": r, "seed": _sub_seed(seed, m, r)} for m in ms for r in range(nseeds)]
     # W̆ parked by the flip construction: pre-activations just past zero, so the residual has a first-order part
