@@ -14,6 +14,12 @@ against the iteration k:
 * Fig. 3 — the activation pattern difference ratio: the number of (sample, hidden node) pairs
   whose ReLU activation status differs from initialisation, over n·Σ_l m_l.
 
+Each width is trained from ``seeds`` Gaussian initialisations (one batched GD run); every
+figure shows the mean across seeds with its min–max band. Figs. 2–3 are read both at matched
+iteration (left panel) and at matched training loss (right panel; :func:`compare` records the
+iteration k* at which each run first reaches common loss levels and the distance and pattern
+change there), since with one fixed η a wider net reaches any loss sooner (Fig. 1).
+
 Default data: scikit-learn's 8×8 digits, 3 vs 8 (see :mod:`overparam_verify.loaders`).
 """
 from __future__ import annotations
@@ -321,8 +327,8 @@ def plot_figures(results: dict, cfg: ReproduceConfig, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     S = len(next(iter(results.values()))["per_seed"]) if results else 0
-    title = (f"{cfg.data} 3 vs 8, L={cfg.depth}, GD η={cfg.lr:g} (all m), cross-entropy; "
-             f"mean and min–max over {S} init seed{'s' if S != 1 else ''}")
+    title = (f"{cfg.data} 3 vs 8, L={cfg.depth}, GD η={cfg.lr:g} (all m), cross-entropy\n"
+             f"mean and min–max band over {S} init seed{'s' if S != 1 else ''}")
     levels = cfg.loss_levels or loss_levels(results)
     specs = [
         ("fig1.png", "loss", "training loss", True, "Fig. 1: training loss"),
@@ -384,7 +390,9 @@ def _loss_grid(per_seed: list[dict], points: int = 40) -> list[float]:
     lo = max(min(s["loss"]) for s in per_seed)
     if not (0 < lo < hi):
         return []
-    return [math.exp(math.log(hi) + (math.log(lo) - math.log(hi)) * t / (points - 1)) for t in range(points)]
+    # clamped to [lo, hi]: exp(log(·)) rounding must not put the last level below a seed's lowest loss
+    return [min(hi, max(lo, math.exp(math.log(hi) + (math.log(lo) - math.log(hi)) * t / (points - 1))))
+            for t in range(points)]
 
 
 def _write_json(path: Path, payload: dict) -> None:

@@ -202,3 +202,23 @@ def test_profiles_follow_the_paper_protocol():
         cfg.validate()
         assert cfg.depth == 15 and isinstance(cfg.lr, float) and cfg.seeds >= 3
         assert "depth" not in prof and len(cfg.widths) >= 4
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), S=st.integers(1, 4), R=st.integers(2, 10))
+def test_matched_loss_grid_is_reached_by_every_seed(seed, S, R):
+    """Regression: exp(log ℓ) rounding once put the last grid level an ulp below a seed's
+    lowest loss, so at_loss returned None and plotting crashed after all training was done."""
+    from overparam_verify.reproduce import _loss_grid
+
+    g = torch.Generator().manual_seed(seed)
+    per = []
+    for _ in range(S):
+        loss = torch.cumprod(torch.rand(R, generator=g, dtype=torch.float64) * 0.9 + 0.05, 0).tolist()
+        per.append({"steps": list(range(R)), "loss": loss, "d": list(range(R))})
+    for lv in _loss_grid(per):
+        assert all(at_loss(s["steps"], s["loss"], {"d": s["d"]}, lv) is not None for s in per)
+    # the exact case that crashed (m = 128 of the quick run): lo·hi far apart, 40 points
+    lo, hi = 0.19530, 0.669
+    grid = _loss_grid([{"steps": [0, 1], "loss": [hi, lo]}, {"steps": [0, 1], "loss": [0.7, 0.05]}])
+    assert grid[0] == hi and grid[-1] == lo
