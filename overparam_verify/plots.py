@@ -225,6 +225,9 @@ def plot_bound(ax, part: Mapping) -> bool:
     ax.set_ylabel(_wrap(f"{part.get('statistic') or part.get('name')} / bound"), fontsize=7)
     slack, F, T = _num(part.get("slack")), part.get("failures"), part.get("trials")
     extra = (f", slack {slack:.3g}" if slack is not None else "") + (f", {F}/{T} fail" if T else "")
+    dropped = sum(v is None for v in r)
+    if dropped:
+        extra += f"; {dropped} non-finite ratio(s) not drawn"
     ax.set_title(f"{part.get('name')}: {verdict}{extra}", fontsize=8, color=VERDICT_COLOR.get(verdict, "k"))
     ax.grid(alpha=0.25, which="both")
     ax.legend(fontsize=6, loc="best")
