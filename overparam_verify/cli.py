@@ -9,7 +9,7 @@ audits, and the reproduction of ZCZG 000 §6.
                            [--worker-timeout S] [--resume] [--cache DIR] [--heartbeat S]
     overparam-verify replay ID [--cell KEY] [--json REPORT] [--device cpu|cuda]
     overparam-verify audit-diff A.json B.json
-    overparam-verify reproduce [--quick] [--out DIR] [--data digits|mnist-file|cifar-file]
+    overparam-verify reproduce [--quick] [--out DIR] [--data digits|mnist-file|cifar-file] [--seeds N]
                                [--data-path P] [--widths M ...] [--depth 15] [--steps K]
                                [--lr ETA] [--record-every R] [--max-samples N]
 
@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="redraw ZCZG 000 Figures 1-3", formatter_class=_FMT)
     r.add_argument("--quick", action="store_true",
-                   help="widths 128-1024, 300 steps: < 5 min on 2 CPU cores (default: widths 128-2048, 1000 steps)")
+                   help="widths 128-768, 3 seeds, 300 steps: minutes on 2 CPU cores "
+                   "(default: widths 128-2048, 5 seeds, 1000 steps)")
     r.add_argument("--out", default="reproduce-out", metavar="DIR", help="output directory (default reproduce-out)")
     r.add_argument("--data", default="digits", choices=("digits", "mnist-file", "cifar-file"),
                    help="digits: scikit-learn's 8x8 digits, bundled; mnist-file/cifar-file: local files "
@@ -116,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="record the curves every R steps (default: 10 with --quick, else 20)")
     r.add_argument("--max-samples", type=int, metavar="N",
                    help="a seeded random subset of at most N samples (default: all)")
-    r.add_argument("--seed", type=int, default=0, help="seed of the init and the subset (default 0)")
+    r.add_argument("--seed", type=int, default=0, help="first seed of the inits, and the subset's (default 0)")
+    r.add_argument("--seeds", type=int, metavar="N",
+                   help="init seeds per width, drawn as bands (default: 3 with --quick, else 5)")
     r.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="default cpu")
     r.add_argument("--dtype", choices=("float32", "float64"), help="default float32")
     return p
@@ -447,10 +450,12 @@ def _reproduce(args) -> int:
 
     base = dict(QUICK if args.quick else FULL)
     over = {"widths": args.widths, "steps": args.steps, "lr": args.lr, "record_every": args.record_every,
-            "dtype": args.dtype}
+            "dtype": args.dtype, "seeds": args.seeds}
     base.update({k: v for k, v in over.items() if v is not None})
     if args.data != "digits" and not args.data_path:
         return _fail(f"--data {args.data} needs --data-path")
+    if args.seeds is not None and args.seeds < 1:
+        return _fail(f"--seeds must be ≥ 1, got {args.seeds}")
     if args.max_samples is not None and args.max_samples < 2:
         return _fail(f"--max-samples must be ≥ 2, got {args.max_samples}")
     cfg = ReproduceConfig(depth=args.depth, data=args.data, data_path=args.data_path, max_samples=args.max_samples,

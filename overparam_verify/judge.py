@@ -375,7 +375,7 @@ def judge_bound(bound: Bound, data: Mapping | None) -> dict:
             out["worst_cell"] = data["worst_cell"]
     b = stats.binomial_check(F, T, bound.delta, alpha=bound.alpha)
     det = stats.detectable_rate(T, bound.delta, alpha=bound.alpha, power=POWER)
-    out.update(slack=float(slack) if math.isfinite(slack) else str(slack), failures=F, trials=T, p_value=b.p_value, alpha=b.alpha, detectable_rate=det)
+    out.update(slack=float(slack), failures=F, trials=T, p_value=b.p_value, alpha=b.alpha, detectable_rate=det)
     if "worst" in data and data["worst"] is not None and bound.bound_law:
         out["tightness"] = _tightness(bound, data["worst"])
     target = min(1.0, DETECT_MULTIPLE * bound.delta)
