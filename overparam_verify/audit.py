@@ -476,8 +476,12 @@ def run_audit(
             on_lemma(rows[sid])
 
     def wave(keys: list[tuple[str, str]], on_done: Callable[[str], None]) -> None:
-        """Run the cells of ``keys`` (cached ones first); ``on_done(sid)`` when a statement's are all in."""
+        """Run the cells of ``keys`` (cached ones first); ``on_done(sid)`` when a statement's are all in.
+        A cell that several statements share (the same ``run_cell`` code and parameters, e.g. A.4/A.5,
+        C.2/C.3, fig2/fig3) runs once and its result serves each of them."""
         jobs = []
+        primary: dict[tuple, tuple[tuple[str, str], int]] = {}  # shared-cell identity -> the tag that runs it
+        sharers: dict[tuple[tuple[str, str], int], list[tuple[tuple[str, str], int]]] = {}
         for key in keys:
             sid, _ = key
             cells = plan[key]
@@ -491,7 +495,14 @@ def run_audit(
                         cached[sid] += 1
                         done_count[sid] += 1
                         continue
-                jobs.append(((key, i), statements[sid].run_cell, c))
+                fn = statements[sid].run_cell
+                jkey = (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn)), code[sid], cell_key(c))
+                if jkey in primary:
+                    sharers[primary[jkey]].append((key, i))
+                    continue
+                primary[jkey] = (key, i)
+                sharers[(key, i)] = [(key, i)]
+                jobs.append(((key, i), fn, c))
         left: dict[str, int] = {}
         for key in keys:
             left[key[0]] = left.get(key[0], 0) + sum(r is None for r in got[key])
@@ -506,20 +517,22 @@ def run_audit(
                                 worker_timeout=worker_timeout, log=on_event))
         ex = ex_box[0]
         ex.submit_all(jobs)
-        for ((sid, role), i), res, err in ex.as_completed():
-            c = plan[(sid, role)][i]
-            if err is not None:
-                errs[(sid, role)].append(f"cell {i} {json.dumps(_jsonable(c))}: {err}")
-            else:
-                got[(sid, role)][i] = _jsonable(res, keep_nonfinite=True)
-                if cache is not None:
-                    _write_cache(_cache_path(cache, profile, sid, c, code[sid]), c, got[(sid, role)][i])
-            left[sid] -= 1
-            done_count[sid] += 1
-            if on_cell is not None:
-                on_cell(sid, done_count[sid], total[sid])
-            if left[sid] == 0:
-                on_done(sid)
+        for tag, res, err in ex.as_completed():
+            value = None if err is not None else _jsonable(res, keep_nonfinite=True)
+            for (sid, role), i in sharers[tag]:
+                c = plan[(sid, role)][i]
+                if err is not None:
+                    errs[(sid, role)].append(f"cell {i} {json.dumps(_jsonable(c))}: {err}")
+                else:
+                    got[(sid, role)][i] = value
+                    if cache is not None:
+                        _write_cache(_cache_path(cache, profile, sid, c, code[sid]), c, value)
+                left[sid] -= 1
+                done_count[sid] += 1
+                if on_cell is not None:
+                    on_cell(sid, done_count[sid], total[sid])
+                if left[sid] == 0:
+                    on_done(sid)
 
     for sid in ids:  # rows known before any cell runs
         if sid in rows and on_lemma is not None:

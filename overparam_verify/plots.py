@@ -20,6 +20,7 @@ figures. Tick labels are thinned until none overlap (:func:`tick_labels_overlap`
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -307,24 +308,44 @@ def plot_lemma(row, plot_fn, path: Path) -> Path | None:
         plt.close(fig)
 
 
-def write_plots(result, out: str | Path, statements=None) -> tuple[dict[str, str], dict[str, str]]:
+def _plot_one(job):
+    sid, row, fn, path = job
+    try:
+        p = plot_lemma(row, fn, path)
+    except Exception as exc:  # noqa: BLE001
+        return sid, None, f"{type(exc).__name__}: {exc}"
+    return sid, (str(p) if p is not None else None), None
+
+
+def write_plots(result, out: str | Path, statements=None, *, processes: int | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """One PNG per statement that has a judged law/bound part, its own plot, or x/y series, in
-    ``out``; returns ``({id: path}, {id: error})`` — a failing plot never stops the others."""
+    ``out``; returns ``({id: path}, {id: error})`` — a failing plot never stops the others.
+    The figures are drawn in ``processes`` forked processes (default: the CPU count, at most 4)
+    when there are more than a few: drawing is the slow part of writing an audit's report."""
     out = Path(out)
-    done, failed = {}, {}
+    jobs = []
     for row in _get(result, "lemmas"):
         sid = _get(row, "id")
         st = (statements or {}).get(sid)
         fn = getattr(st, "plot", None) if st is not None else None
         if fn is None and not _get(row, "figures") and not _plottable(_get(row, "parts")):
             continue
+        jobs.append((sid, row, fn, out / f"{_safe(sid)}.png"))
+    n = processes if processes is not None else min(4, os.cpu_count() or 1)
+    outcomes = None
+    if n > 1 and len(jobs) > 4:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         try:
-            p = plot_lemma(row, fn, out / f"{_safe(sid)}.png")
-        except Exception as exc:  # noqa: BLE001
-            failed[sid] = f"{type(exc).__name__}: {exc}"
-            continue
-        if p is not None:
-            done[sid] = str(p)
+            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+                outcomes = list(pool.map(_plot_one, jobs, chunksize=max(1, len(jobs) // (4 * n))))
+        except (OSError, ValueError, RuntimeError, ImportError):  # no fork here (or a broken pool): draw in-process
+            outcomes = None
+    if outcomes is None:
+        outcomes = [_plot_one(j) for j in jobs]
+    done = {sid: p for sid, p, err in outcomes if p is not None}
+    failed = {sid: err for sid, _, err in outcomes if err is not None}
     return done, failed
 
 
