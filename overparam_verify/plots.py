@@ -308,6 +308,13 @@ def plot_lemma(row, plot_fn, path: Path) -> Path | None:
         plt.close(fig)
 
 
+_JOBS: list = []  # the jobs of write_plots, inherited by its forked processes (plot functions need not pickle)
+
+
+def _plot_index(i: int):
+    return _plot_one(_JOBS[i])
+
+
 def _plot_one(job):
     sid, row, fn, path = job
     try:
@@ -337,11 +344,14 @@ def write_plots(result, out: str | Path, statements=None, *, processes: int | No
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        _JOBS[:] = jobs
         try:
             with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
-                outcomes = list(pool.map(_plot_one, jobs, chunksize=max(1, len(jobs) // (4 * n))))
-        except (OSError, ValueError, RuntimeError, ImportError):  # no fork here (or a broken pool): draw in-process
+                outcomes = list(pool.map(_plot_index, range(len(jobs)), chunksize=max(1, len(jobs) // (4 * n))))
+        except Exception:  # noqa: BLE001 - no fork here, or a broken pool: draw in-process
             outcomes = None
+        finally:
+            _JOBS.clear()
     if outcomes is None:
         outcomes = [_plot_one(j) for j in jobs]
     done = {sid: p for sid, p, err in outcomes if p is not None}

@@ -258,3 +258,21 @@ def test_environment_records_the_executor(tmp_path):
     env = res.environment
     assert env["executor"] == "dask" and env["workers"] == 1 and env["scheduler"].startswith("inproc://")
     assert len(env["worker_environment"]) == 1
+
+
+def test_write_plots_in_processes_accepts_unpicklable_plot_functions(tmp_path):
+    """The forked plot processes inherit the jobs: a statement's plot may be a closure."""
+    from overparam_verify import plots
+
+    def make():
+        def plot(results, judgement, ax):  # a local function: not picklable
+            ax.plot([1, 2], [1, 2])
+        return plot
+
+    class St:
+        plot = staticmethod(make())
+
+    rows = [{"id": f"ZCZG-A.{k}", "verdict": "holds", "figures": {"x": 1}, "parts": []} for k in range(1, 7)]
+    sts = {r["id"]: St() for r in rows}
+    par = plots.write_plots({"lemmas": rows}, tmp_path / "par", sts, processes=2)
+    assert par == plots.write_plots({"lemmas": rows}, tmp_path / "par", sts, processes=1)
