@@ -495,7 +495,9 @@ def part_summary(part: Mapping) -> str:
                 f" (Δ {part['resolution']:.2g})")
     if part.get("slack") is None:
         return f"{part['name']}: {part.get('reason') or 'no trials'}"
-    return f"{part['name']}: slack {part['slack']:.3g}, {part['failures']}/{part['trials']} fail"
+    slack = part["slack"]  # a float, or its string ("inf") in a report read back from JSON
+    slack = f"{slack:.3g}" if isinstance(slack, (int, float)) else str(slack)
+    return f"{part['name']}: slack {slack}, {part['failures']}/{part['trials']} fail"
 
 
 # ----------------------------------------------------------------------------------------------
