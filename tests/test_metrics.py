@@ -253,6 +253,44 @@ def test_sign_changes_ensemble_axis():
     assert int(sign_changes(~P0, P0).sum()) == P0.numel()  # every sign flipped
 
 
+# ----------------------------------------------------------------------------- project_spectral_ball
+# The Lanczos clip (min(a, b) > 256) against the dense SVD clip, on the iterates the projected
+# ascent makes: D = P + c·G with ‖P‖₂ ≤ τ (a previous projection) and rank G = r (Weyl: at most r
+# singular values above τ).
+def _ascent_iterate(a: int, b: int, r: int, c: float, seed: int, tau: float = 0.01) -> torch.Tensor:
+    from overparam_verify.metrics.perturbation import _clip_dense
+
+    g = torch.Generator().manual_seed(seed)
+    P = torch.randn(a, b, generator=g, dtype=torch.float64)
+    P = _clip_dense(P * (1.5 * tau / float(torch.linalg.matrix_norm(P, ord=2))), tau)  # (a, b), top values clipped to τ
+    G = torch.randn(a, r, generator=g, dtype=torch.float64) @ torch.randn(r, b, generator=g, dtype=torch.float64)  # rank r
+    return P + c * tau * G / G.norm()
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=seeds, a=st.integers(300, 600), b=st.integers(300, 600), r=st.integers(1, 8), c=st.floats(0.3, 3.0),
+       hint=st.booleans())
+def test_projection_lanczos_equals_dense_clip(seed, a, b, r, c, hint):
+    """Above 256 the projection is still the nearest point (singular values clipped), exact to 1e-12."""
+    from overparam_verify.metrics.perturbation import _clip_dense, _clip_lanczos, project_spectral_ball
+
+    tau = 0.01
+    D = _ascent_iterate(a, b, r, c, seed, tau)
+    assert _clip_lanczos(D, tau, r if hint else None) is not None  # no silent fallback on these iterates
+    P = project_spectral_ball(D, tau, rank=r if hint else None)
+    torch.testing.assert_close(P, _clip_dense(D, tau), rtol=0.0, atol=1e-12)
+    assert float(torch.linalg.matrix_norm(P, ord=2)) <= tau * (1 + 1e-9)
+
+
+def test_projection_lanczos_at_1024():
+    from overparam_verify.metrics.perturbation import _clip_dense, project_spectral_ball
+
+    D = _ascent_iterate(1024, 1024, 4, 1.0, 3)
+    torch.testing.assert_close(project_spectral_ball(D, 0.01, rank=4), _clip_dense(D, 0.01), rtol=0.0, atol=1e-12)
+    with pytest.raises(ValueError, match="rank must be a non-negative integer"):
+        project_spectral_ball(D, 0.01, rank=-1)
+
+
 # ----------------------------------------------------------------------------- ntk_gram
 # The structured NTK (Σ_l (X_{l-1}X_{l-1}ᵀ) ⊙ (Δ_lΔ_lᵀ)) against two oracles: the engine's own
 # jacrev path (ntk_gram_jacrev) and jacrev through the papers' definitions written out here.
