@@ -301,8 +301,9 @@ def test_b4_control_rejected(seed):
 @_few(1)
 @given(seed=seeds())
 def test_b1_verdict(seed):
-    """The declared parts judged on the catalogue sweep: worst Γ̃_{i,2,s} (a ∈ R^m) grows at most like M^{1/2}
-    (CI excludes 3/4)."""
+    """The declared parts judged on the catalogue sweep: the worst Γ̃_{i,2,s} (a ∈ R^m) within Lemma B.1's
+    hypotheses (any Σ̃ with ‖Σ̃ − Σ‖₀ ≤ s: greedy adversarial flips) and the increment Γ̃ − Γ both grow at most like
+    M^{1/2} (CI excludes 3/4)."""
     _verdict("ZCZG-B.1", seed)
 
 
@@ -310,7 +311,8 @@ def test_b1_verdict(seed):
 @_few(1)
 @given(seed=seeds())
 def test_b1_control_rejected(seed):
-    """The control through the same cells and judge comes out violated: W_l × m^{1/2} makes Γ̃ grow faster than M^{1/2}."""
+    """The control through the same cells and judge comes out violated: a radius τ·M/32 makes Γ̃ and its
+    increment grow faster than M^{1/2}."""
     _control("ZCZG-B.1", seed)
 
 
@@ -435,3 +437,32 @@ def test_azls_thm4_control_rejected(seed):
     """The control through the same cells and judge comes out violated: W_l × m^{1/2} makes the t² coefficient
     grow like m² (and the parked first-order one faster than √m)."""
     _control("AZLS-thm4", seed)
+
+
+# ============================================================================ ZCZG-B.1: adversarial Σ̃
+@pytest.mark.lemma("ZCZG-B.1")
+@_few(6)
+@given(seed=seeds(), m=st.sampled_from([8, 16]), L=st.integers(2, 3), s=st.integers(1, 3), tau=st.sampled_from([0.0, 0.1]))
+def test_b1_adversarial_patterns_within_the_hypotheses(seed, m, L, s, tau):
+    """The greedy Σ̃ flips at most s coordinates per (layer, sample) relative to Σ, never lowers Γ̃ below the
+    unflipped pattern, and with own patterns it reproduces ``perturbed_sparse_sups``; it is at least as good
+    as every single flip at the top layer L (its first greedy step is the best of those, later steps only
+    increase Γ̃)."""
+    import itertools
+
+    X, _, net = _net(seed, m, L, n=2)
+    l = 2
+    mats = mp.perturbed_mats(net, mp.random_perturbation(net, tau, seed=seed))
+    base = mp._own_patterns(net, X, net.mats)
+    own = mp._own_patterns(net, X, mats)
+    torch.testing.assert_close(mp.sparse_sups_with_patterns(net, mats, own, s, l), mp.perturbed_sparse_sups(net, X, mats, s, l))
+    adv = mp.adversarial_patterns(net, X, mats, s, l)
+    for k in range(l - 1, L):
+        assert int((adv[k] != base[k]).sum(-1).max()) <= s
+    g_adv = mp.sparse_sups_with_patterns(net, mats, adv, s, l)
+    g_base = mp.sparse_sups_with_patterns(net, mats, base, s, l)
+    assert bool((g_adv >= g_base - 1e-12).all())
+    for k, j in itertools.product([L - 1], range(m)):  # every single flip at layer L
+        one = [b.clone() for b in base]
+        one[k][:, j] = 1 - one[k][:, j]
+        assert bool((g_adv >= mp.sparse_sups_with_patterns(net, mats, one, s, l) - 1e-12).all())

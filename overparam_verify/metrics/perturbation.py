@@ -46,6 +46,8 @@ __all__ = [
     "sign_change_counts",
     "union_sign_changes",
     "perturbed_sparse_sups",
+    "sparse_sups_with_patterns",
+    "adversarial_patterns",
     "perturbed_gradients",
     "backward_matrix",
     "backward_matrix_change",
@@ -393,6 +395,70 @@ def perturbed_sparse_sups(net: Network, X: torch.Tensor, mats, s: int, l: int = 
     return sparse_sup(u, s)
 
 
+def sparse_sups_with_patterns(net: Network, mats, masks: Sequence[torch.Tensor], s: int, l: int = 1) -> torch.Tensor:
+    """003 Lemma B.1's ``Γ̃_{i,l,s} = sup vᵀ(Π_{r=l}^L Σ̃_{r,i}W̃_rᵀ)a`` over s-sparse unit a with
+    the binary diagonals Σ̃ given explicitly (the lemma lets them be *any* binary diagonals with
+    ``‖Σ̃_{r,i} − Σ_{r,i}‖₀ ≤ s``, not only the patterns of W̃): ``masks[k]`` is (n, m_k), 0/1,
+    for the 0-based layers k = l−1, …, L−1 (``masks[k]`` for k < l−1 is ignored). Shape (n,)."""
+    if net.head_kind != "vector":
+        raise ValueError("the sparse supremum of 003 Lemma B.1 needs ZCZG's scalar-head network (vᵀ…)")
+    L = len(mats)
+    if not (1 <= l <= L):
+        raise ValueError(f"l must lie in [1, L={L}], got l={l!r}")
+    if len(masks) != L:
+        raise ValueError(f"need one mask per layer: got {len(masks)}, L is {L}")
+    n = masks[-1].shape[0]
+    u = net.head.unsqueeze(0).expand(n, -1)  # (n, m_L)
+    for r in range(L - 1, l - 2, -1):
+        u = (u * masks[r].to(u.dtype)) @ mats[r].transpose(-1, -2)  # (n, m_{r-1})
+    return sparse_sup(u, s)
+
+
+def adversarial_patterns(net: Network, X: torch.Tensor, mats, s: int, l: int = 1, *,
+                         allowed: Sequence[torch.Tensor] | None = None) -> list[torch.Tensor]:
+    """Greedy worst binary diagonals Σ̃ for 003 Lemma B.1: for every sample i and every layer
+    r = L, …, l (top down, one sweep), flip (relative to the *unperturbed* pattern Σ_{r,i}) up
+    to ``s`` coordinates, one at a time, each time the coordinate whose flip increases
+    ``Γ̃_{i,l,s}`` (at the matrices ``mats``) the most, while some flip increases it. The change
+    of the vector ``u = vᵀΠΣ̃W̃ᵀ`` that a flip at layer r causes is linear in that flip (the
+    other diagonals fixed), so every candidate is evaluated exactly. ``allowed[k]`` (n, m_k)
+    bool restricts the flips (e.g. to W̃'s own flips: the pattern of W̃ capped to s flips).
+    Returns masks (list over layers, (n, m_k) float 0/1) with ``‖Σ̃_{r,i} − Σ_{r,i}‖₀ ≤ s``."""
+    X = net.check_input(X)
+    if int(s) != s or s < 1:
+        raise ValueError(f"the sparsity s must be a positive integer, got s={s!r}")
+    L = len(mats)
+    if not (1 <= l <= L):
+        raise ValueError(f"l must lie in [1, L={L}], got l={l!r}")
+    zs0 = net._forward(X, net.mats)[0]
+    base = [(z > 0).to(X.dtype) for z in zs0]  # Σ_{r,i}: (n, m_r)
+    masks = [b.clone() for b in base]
+    n = X.shape[0]
+    v = net.head.detach()
+    with torch.no_grad():
+        for i in range(n):
+            for k in range(L - 1, l - 2, -1):
+                c = v.clone()  # vector arriving at layer k from above: (m_k,)
+                for r in range(L - 1, k, -1):
+                    c = (c * masks[r][i]) @ mats[r].transpose(-1, -2)
+                R = mats[k].transpose(-1, -2)  # (m_k, m_{k-1}): rows pushed down the chain below k
+                for r in range(k - 1, l - 2, -1):
+                    R = (R * masks[r][i]) @ mats[r].transpose(-1, -2)
+                ok = torch.ones_like(masks[k][i], dtype=torch.bool) if allowed is None else allowed[k][i].clone()
+                for _ in range(int(s)):
+                    u = ((c * masks[k][i]) @ R)  # (m_{l-2},)
+                    cur = float(sparse_sup(u, s))
+                    sign = 1.0 - 2.0 * masks[k][i]  # flipping j adds (1 − 2σ̃_j) c_j R_j
+                    cand = sparse_sup(u.unsqueeze(0) + (sign * c).unsqueeze(1) * R, s)  # (m_k,)
+                    cand = torch.where(ok, cand, torch.full_like(cand, -math.inf))
+                    j = int(cand.argmax())
+                    if not float(cand[j]) > cur:
+                        break
+                    masks[k][i, j] = 1.0 - masks[k][i, j]
+                    ok[j] = False
+    return masks
+
+
 def perturbed_gradients(net: Network, X: torch.Tensor, y: torch.Tensor, loss, mats):
     """Closed-form gradients of the empirical loss at the (perturbed) ``mats`` w.r.t. every
     trained matrix (row convention, list over layers), and ``Σ_i ℓ'(y_i ỹ_i)`` (classification)
@@ -544,21 +610,57 @@ def worst_sign_changes(net: Network, X: torch.Tensor, tau: float, *, seed: int =
     }
 
 
+def _own_patterns(net: Network, X: torch.Tensor, mats) -> list[torch.Tensor]:
+    return [(z > 0).to(X.dtype) for z in net._forward(X, mats)[0]]
+
+
 def worst_sparse_sup(net: Network, X: torch.Tensor, tau: float, s: int, *, l: int = 1, seed: int = 0,
                      R: int = 3, steps: int = 15) -> dict:
-    """Largest perturbed sparse supremum ``max_i Γ̃_{i,l,s}`` (003 Lemma B.1): random
-    perturbations and projected ascent on ``max_i Γ̃_{i,l,s}``; also the unperturbed Γ."""
+    """Largest perturbed sparse supremum ``max_i Γ̃_{i,l,s}`` (003 Lemma B.1) over the lemma's
+    hypotheses: ‖W̃_l − W_l‖₂ ≤ τ and *any* binary diagonals Σ̃ with ``‖Σ̃_{r,i} − Σ_{r,i}‖₀ ≤ s``.
+
+    Candidates: R random W̃ and projected ascent on ``max_i Γ̃`` with W̃'s own patterns (the
+    old search: ``worst_own``, reported, its patterns may differ from Σ in more than s places);
+    then, within the hypotheses, at the best random W̃ and at the ascent's W̃: W̃'s own pattern
+    capped to s flips (:func:`adversarial_patterns` restricted to W̃'s flips), the greedy
+    adversarial flips (:func:`adversarial_patterns`, any coordinates), and one alternation —
+    projected ascent on W̃ with the greedy Σ̃ fixed, then the greedy flips again. Returns
+    ``worst`` (within the hypotheses), ``gamma0`` (Γ at W, Σ), ``increment = worst − gamma0``,
+    the values per kind, the winner, ``own_flips_max`` (the most flips of W̃'s own pattern)."""
     X = net.check_input(X)
+    L = len(net.mats)
     gamma0 = float(perturbed_sparse_sups(net, X, net.mats, s, l).max())
+    base = _own_patterns(net, X, net.mats)
     rnd = _randoms(net, tau, seed, R)
     rv = [float(perturbed_sparse_sups(net, X, perturbed_mats(net, d), s, l).max()) for d in rnd]
-    start = rnd[max(range(len(rnd)), key=lambda k: rv[k])]
-    best, bv = projected_ascent(net, lambda mats: perturbed_sparse_sups(net, X, mats, s, l).max(), tau, start,
+    kr = max(range(len(rnd)), key=lambda k: rv[k])
+    best, bv = projected_ascent(net, lambda mats: perturbed_sparse_sups(net, X, mats, s, l).max(), tau, rnd[kr],
                                 steps=steps)
-    worst = max(max(rv), bv)
-    by_kind = {"random": max(rv), "ascent": bv}
-    return {"gamma0": gamma0, "worst": worst, "random": max(rv), "by_kind": by_kind, "winner": _winner(by_kind),
-            "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
+    vals: dict[str, float] = {}
+    own_flips = 0
+    for name, D in (("random", rnd[kr]), ("ascent", best)):
+        mats = perturbed_mats(net, D)
+        own = _own_patterns(net, X, mats)
+        allowed = [o != b for o, b in zip(own, base)]
+        own_flips = max([own_flips] + [int(a.sum(-1).max()) for a in allowed[l - 1:]])
+        capped = adversarial_patterns(net, X, mats, s, l, allowed=allowed)
+        vals[f"{name}_own_capped"] = float(sparse_sups_with_patterns(net, mats, capped, s, l).max())
+        flips = adversarial_patterns(net, X, mats, s, l)
+        vals[f"{name}_flips"] = float(sparse_sups_with_patterns(net, mats, flips, s, l).max())
+    # alternation: W̃ ascended with the greedy Σ̃ fixed, then the greedy flips at the new W̃
+    fixed = adversarial_patterns(net, X, perturbed_mats(net, best), s, l)
+    alt, av = projected_ascent(net, lambda mats: sparse_sups_with_patterns(net, mats, fixed, s, l).max(), tau, best,
+                               steps=steps)
+    mats = perturbed_mats(net, alt)
+    again = adversarial_patterns(net, X, mats, s, l)
+    vals["alternation"] = max(av, float(sparse_sups_with_patterns(net, mats, again, s, l).max()))
+    by_kind = {"random": vals["random_own_capped"], "own_capped": vals["ascent_own_capped"],
+               "greedy": max(vals["random_flips"], vals["ascent_flips"]), "ascent": vals["alternation"]}
+    worst = max(by_kind.values())
+    return {"gamma0": gamma0, "worst": worst, "increment": worst - gamma0, "random": by_kind["random"],
+            "worst_own": max(max(rv), bv), "random_own": max(rv), "by_kind": by_kind, "winner": _winner(by_kind),
+            "values": vals, "own_flips_max": own_flips, "depth": L,
+            "ratio_worst_random": worst / by_kind["random"] if by_kind["random"] > 0 else math.inf}
 
 
 def worst_gradient_ratio(net: Network, X: torch.Tensor, y: torch.Tensor, tau: float, ratio: Callable,
