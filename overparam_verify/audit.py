@@ -475,18 +475,46 @@ def run_audit(
         if on_lemma is not None:
             on_lemma(rows[sid])
 
-    def wave(keys: list[tuple[str, str]], on_done: Callable[[str], None]) -> None:
-        """Run the cells of ``keys`` (cached ones first); ``on_done(sid)`` when a statement's are all in.
-        A cell that several statements share (the same ``run_cell`` code and parameters, e.g. A.4/A.5,
-        C.2/C.3, fig2/fig3) runs once and its result serves each of them."""
-        jobs = []
-        primary: dict[tuple, tuple[tuple[str, str], int]] = {}  # shared-cell identity -> the tag that runs it
-        sharers: dict[tuple[tuple[str, str], int], list[tuple[tuple[str, str], int]]] = {}
+    # A cell that several statements share (the same ``run_cell`` code and parameters, e.g.
+    # A.4/A.5, C.2/C.3, fig2/fig3) runs once and its result serves each of them.
+    primary: dict[tuple, tuple[tuple[str, str], int]] = {}  # shared-cell identity -> the tag that runs it
+    sharers: dict[tuple[tuple[str, str], int], list[tuple[tuple[str, str], int]]] = {}
+    finished: dict[tuple[tuple[str, str], int], tuple[dict | None, str | None]] = {}  # tag -> (value, error)
+    left: dict[str, int] = {}
+    on_done: dict[str, Callable[[str], None]] = {}
+
+    def deliver(tag, value, err) -> list[str]:
+        """Hand one cell's outcome to every statement sharing it; the statements it completes."""
+        finished[tag] = (value, err)
+        complete = []
+        for (sid, role), i in sharers[tag]:
+            c = plan[(sid, role)][i]
+            if err is not None:
+                errs[(sid, role)].append(f"cell {i} {json.dumps(_jsonable(c))}: {err}")
+            else:
+                got[(sid, role)][i] = value
+                if cache is not None:
+                    _write_cache(_cache_path(cache, profile, sid, c, code[sid]), c, value)
+            left[sid] -= 1
+            done_count[sid] += 1
+            if on_cell is not None:
+                on_cell(sid, done_count[sid], total[sid])
+            if left[sid] == 0:
+                complete.append(sid)
+        return complete
+
+    def prepare(keys: list[tuple[str, str]], done: Callable[[str], None]) -> tuple[list, list[str]]:
+        """The jobs of ``keys`` (cached cells read, shared ones joined to the job that runs them);
+        also the statements already complete (every cell cached, or shared with a finished job)."""
+        jobs, ready = [], []
         for key in keys:
             sid, _ = key
+            on_done[sid] = done
             cells = plan[key]
             got[key] = [None] * len(cells)
             errs[key] = []
+            left[sid] = left.get(sid, 0) + len(cells)
+            t_first.setdefault(sid, time.perf_counter())
             for i, c in enumerate(cells):
                 if resume and cache is not None:
                     r = _read_cache(_cache_path(cache, profile, sid, c, code[sid]), c)
@@ -494,59 +522,66 @@ def run_audit(
                         got[key][i] = r
                         cached[sid] += 1
                         done_count[sid] += 1
+                        left[sid] -= 1
                         continue
                 fn = statements[sid].run_cell
                 jkey = (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn)), code[sid], cell_key(c))
                 if jkey in primary:
-                    sharers[primary[jkey]].append((key, i))
+                    tag = primary[jkey]
+                    sharers[tag].append((key, i))
+                    if tag in finished:  # its job ran already (an earlier wave): reuse the outcome
+                        sharers[tag] = [(key, i)]
+                        ready += deliver(tag, *finished[tag])
                     continue
                 primary[jkey] = (key, i)
                 sharers[(key, i)] = [(key, i)]
                 jobs.append(((key, i), fn, c))
-        left: dict[str, int] = {}
-        for key in keys:
-            left[key[0]] = left.get(key[0], 0) + sum(r is None for r in got[key])
-            t_first.setdefault(key[0], time.perf_counter())
-        for sid in [s for s, n in left.items() if n == 0]:
-            on_done(sid)
-        if not jobs:
-            return
+        ready += [sid for sid in dict.fromkeys(k[0] for k in keys) if left[sid] == 0 and sid not in ready]
+        return jobs, ready
+
+    def get_executor():
         if not ex_box:
             ex_box.append(_Serial(on_event) if executor == "serial" else
                           _Dask(scheduler, int(workers), processes, connect_timeout=connect_timeout,
                                 worker_timeout=worker_timeout, log=on_event))
-        ex = ex_box[0]
-        ex.submit_all(jobs)
-        for tag, res, err in ex.as_completed():
-            value = None if err is not None else _jsonable(res, keep_nonfinite=True)
-            for (sid, role), i in sharers[tag]:
-                c = plan[(sid, role)][i]
-                if err is not None:
-                    errs[(sid, role)].append(f"cell {i} {json.dumps(_jsonable(c))}: {err}")
-                else:
-                    got[(sid, role)][i] = value
-                    if cache is not None:
-                        _write_cache(_cache_path(cache, profile, sid, c, code[sid]), c, value)
-                left[sid] -= 1
-                done_count[sid] += 1
-                if on_cell is not None:
-                    on_cell(sid, done_count[sid], total[sid])
-                if left[sid] == 0:
-                    on_done(sid)
+        return ex_box[0]
+
+    def start_replicates() -> list:
+        """Plan the replicate of every statement whose verdict asks for one (a violated S or W:
+        fresh seeds, same cells); their jobs join the running ones at once."""
+        keys = []
+        for sid in list(pending_replicate):
+            if (sid, "replicate") in plan:
+                continue
+            plan[(sid, "replicate")] = replicate_cells(plan[(sid, "statement")])
+            total[sid] += len(plan[(sid, "replicate")])
+            keys.append((sid, "replicate"))
+        if not keys:
+            return []
+        jobs, ready = prepare(keys, lambda sid: finish(sid, group_judgement(sid, "replicate")))
+        for sid in ready:
+            finish(sid, group_judgement(sid, "replicate"))
+        return jobs
 
     for sid in ids:  # rows known before any cell runs
         if sid in rows and on_lemma is not None:
             on_lemma(rows[sid])
     complete = False
     try:
-        wave(list(plan), finish)
-        if pending_replicate:
-            keys = []
-            for sid in list(pending_replicate):
-                plan[(sid, "replicate")] = replicate_cells(plan[(sid, "statement")])
-                total[sid] += len(plan[(sid, "replicate")])
-                keys.append((sid, "replicate"))
-            wave(keys, lambda sid: finish(sid, group_judgement(sid, "replicate")))
+        jobs, ready = prepare(list(plan), finish)
+        for sid in ready:
+            finish(sid)
+        jobs += start_replicates()
+        if jobs:
+            ex = get_executor()
+            ex.submit_all(jobs)
+            for tag, res, err in ex.as_completed():
+                value = None if err is not None else _jsonable(res, keep_nonfinite=True)
+                for sid in deliver(tag, value, err):
+                    on_done[sid](sid)
+                more = start_replicates()
+                if more:
+                    ex.add(more)
         complete = True
     finally:
         if ex_box:

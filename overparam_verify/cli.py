@@ -288,7 +288,8 @@ def _audit(args, statements: Mapping | None) -> int:
     from .report import VERDICT_STYLE, console_table, write_json, write_markdown
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console, transient=True)
+                        TimeElapsedColumn(), console=console, transient=True,
+                        refresh_per_second=2)  # the bar redraws in the client, which shares the cores with the cells
     printer = progress.console
 
     def log(msg: str) -> None:

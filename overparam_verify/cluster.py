@@ -21,6 +21,7 @@ existing dask scheduler — and how each of these fails: finitely, in one line, 
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import re
@@ -42,6 +43,20 @@ __all__ = [
 ]
 
 DEFAULT_PORT = 8786
+
+#: dask settings of the embedded LocalCluster (the nannies hand them to the worker processes). The
+#: audit's cells are CPU-bound and the machine may have 2 cores:
+#: - dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``; setting any glibc malloc tunable
+#:   freezes the mmap threshold at 128 KiB, so every tensor above it was mmap'ed, page-faulted in
+#:   and unmapped again — measured on the quick audit: ~100 k minor faults per worker-second, system
+#:   time half the user time. The workers keep glibc's defaults (and one BLAS/OpenMP thread each);
+#: - the statistical profiler (a stack sample every 10 ms in every worker) and the half-second
+#:   system monitors took CPU from the cells, for dashboards nobody opens.
+_LOCAL_CONFIG = {
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+}
 
 _ADDR = re.compile(
     r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(?P<port>[^/]*))?/?$"
@@ -190,14 +205,19 @@ class SerialExecutor:
 
     def __init__(self, run_one: Callable, log: Callable[[str], None] | None = None):
         self.run_one = run_one
-        self.jobs: list = []
+        self.jobs: collections.deque = collections.deque()
         self.running: set = set()
 
     def submit_all(self, jobs):
-        self.jobs = list(jobs)
+        self.jobs = collections.deque(jobs)
+
+    def add(self, jobs):
+        """More jobs, also while :meth:`as_completed` is being iterated (they come after the others)."""
+        self.jobs.extend(jobs)
 
     def as_completed(self):
-        for tag, fn, params in self.jobs:
+        while self.jobs:
+            tag, fn, params = self.jobs.popleft()
             self.running = {tag[0]}
             try:
                 yield tag, self.run_one(fn, params), None
@@ -272,8 +292,10 @@ class DaskExecutor:
         kw: dict[str, Any] = {}
         if processes:
             kw["preload"] = ["overparam_verify._worker_setup"]
+        import dask
+
         try:
-            with _spawning_quietly(), quiet_distributed(logging.ERROR):
+            with _spawning_quietly(), quiet_distributed(logging.ERROR), dask.config.set(_LOCAL_CONFIG):
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
                                             dashboard_address=None, silence_logs=logging.CRITICAL, **kw)
                 self.client = Client(self.cluster)
@@ -309,12 +331,30 @@ class DaskExecutor:
     # -- running -------------------------------------------------------------------------------
     def submit_all(self, jobs):
         self.futures = {}
+        self._pending: dict = {}
+        self._ac = None
+        self._submit(jobs)
+        if self._monitor is None:
+            self._monitor = threading.Thread(target=self._watch, name="ov-worker-monitor", daemon=True)
+            self._monitor.start()
+
+    def _submit(self, jobs) -> list:
+        futs = []
         for tag, fn, params in jobs:
             fut = self.client.submit(self.run_one, fn, params, 1, pure=False)
             self.futures[fut] = tag
-        self.running = {tag[0] for tag in self.futures.values()}
-        self._monitor = threading.Thread(target=self._watch, name="ov-worker-monitor", daemon=True)
-        self._monitor.start()
+            self._pending[tag[0]] = self._pending.get(tag[0], 0) + 1
+            futs.append(fut)
+        self.running = {s for s, n in self._pending.items() if n > 0}
+        return futs
+
+    def add(self, jobs):
+        """More jobs, also while :meth:`as_completed` is being iterated (a statement's replicate
+        starts as soon as its verdict asks for one, not after every other statement's cells)."""
+        futs = self._submit(jobs)
+        if self._ac is not None:
+            for fut in futs:
+                self._ac.add(fut)
 
     def _watch(self) -> None:
         gone_since = None
@@ -346,10 +386,9 @@ class DaskExecutor:
     def as_completed(self):
         from dask.distributed import as_completed
 
-        pending = {tag[0]: 0 for tag in self.futures.values()}
-        for tag in self.futures.values():
-            pending[tag[0]] += 1
-        for fut in as_completed(list(self.futures)):
+        pending = self._pending
+        self._ac = as_completed(list(self.futures))
+        for fut in self._ac:
             if self.failed:
                 raise ClusterError(self.failed)
             tag = self.futures[fut]

@@ -276,3 +276,22 @@ def test_write_plots_in_processes_accepts_unpicklable_plot_functions(tmp_path):
     sts = {r["id"]: St() for r in rows}
     par = plots.write_plots({"lemmas": rows}, tmp_path / "par", sts, processes=2)
     assert par == plots.write_plots({"lemmas": rows}, tmp_path / "par", sts, processes=1)
+
+
+@pytest.mark.parametrize("kind", ["serial", "dask"])
+def test_executor_takes_jobs_while_running(kind):
+    """A violated statement's replicate joins the running cells at once (``add`` during
+    ``as_completed``), instead of waiting for every other statement's cells."""
+    ex = au._Serial() if kind == "serial" else au._Dask(None, 1, processes=False)
+    try:
+        ex.submit_all([((("a", "statement"), i), s_run, {"width": 4, "seed": i}) for i in range(3)])
+        seen = []
+        for tag, res, err in ex.as_completed():
+            assert err is None
+            seen.append(tag)
+            if tag[0][0] == "a" and len(seen) == 1:
+                ex.add([((("b", "replicate"), 0), s_run, {"width": 16, "seed": 0})])
+        assert sorted(seen) == [(("a", "statement"), 0), (("a", "statement"), 1), (("a", "statement"), 2),
+                                (("b", "replicate"), 0)]
+    finally:
+        ex.close()

@@ -271,6 +271,18 @@ def _depth_evidence(results: Results, exponent: float, competing: str, what: str
                     figs, note)
 
 
+def _depth_control_cells(cells_fn, *, max_L: int = 16):
+    """A depth control's cells: the statement's with every W_l scaled by
+    ``LAYER_SCALE_CONTROL``, up to L = ``max_L`` (AZLS-step1.intermediate: 1.1 per layer is
+    rejected by L = 16 already, per-layer slope ≈ 0.09–0.10 against the resolution 0.05, so the
+    deepest draws, costing ∝ L³m², add cost, not power; the statement keeps its whole sweep.
+    ZCZG-A.8's Λ, normalised by L, needs L = 32 to reject it: it keeps the whole sweep)."""
+    def cells(profile: str, seed: int = 0) -> list[dict]:
+        return [c | {"layer_scale": LAYER_SCALE_CONTROL} for c in cells_fn(profile, seed) if c["L"] <= max_L]
+
+    return cells
+
+
 # ============================================================================ ZCZG-A.8 (S in L)
 A8_PARTS = _depth_parts("max over i and l₁ < l₂ of Λ_{i,l₁,l₂}", tb.A8_DEPTH_EXPONENT, "L",
                         ("sqrtL", tb.AZLS_INTERMEDIATE_DEPTH_EXPONENT))
@@ -754,7 +766,8 @@ register("AZLS-step1.backward", source="AZLS 002, Section 4 Step 1 (backward mat
 INTERMEDIATE_PARTS = _depth_parts("max over i and 1 ≤ b ≤ a ≤ L of ‖D_{i,a}W_a⋯D_{i,b}W_b‖₂",
                                   tb.AZLS_INTERMEDIATE_DEPTH_EXPONENT, "√L", ("L_zczg", tb.A8_DEPTH_EXPONENT))
 INTERMEDIATE_CONTROL = Control(f"every hidden W_l scaled by {LAYER_SCALE_CONTROL} (same patterns; a product of k "
-                               f"layers grows by {LAYER_SCALE_CONTROL}^k)", params={"layer_scale": LAYER_SCALE_CONTROL})
+                               f"layers grows by {LAYER_SCALE_CONTROL}^k), L ≤ 16",
+                               cells=_depth_control_cells(lambda p, s: intermediate_cells(p, s)))
 
 
 def intermediate_cells(profile: str, seed: int = 0) -> list[dict]:

@@ -111,28 +111,11 @@ def azls_hidden(net, X: torch.Tensor) -> list[torch.Tensor]:
 
 
 def relu_moment_quad_scaled(rho: float, scale: float = 1.0) -> float:
-    """``E[σ(Z₁)σ(s·Z₂)]`` for standard Gaussians with correlation ρ and ``s = scale`` by numerical
-    integration (scipy.integrate.quad): ``∫₀^∞ z φ(z) E[σ(a + bU)] dz`` with ``a = sρz``,
-    ``b = s√(1−ρ²)`` and ``E σ(a + bU) = aΦ(a/b) + bφ(a/b)`` (003 Lemma A.3 at s = 1, where it
-    equals :func:`~overparam_verify.metrics.setup.relu_moment_quad`; s ≠ 1 is the lemma's
-    control, a pair that is not standard). ``ValueError`` unless ρ ∈ [−1, 1] and s > 0."""
-    from scipy import integrate
-    from scipy.stats import norm
+    """``E[σ(Z₁)σ(s·Z₂)]`` by quadrature (003 Lemma A.3; s ≠ 1 is its control): the one
+    implementation, :func:`overparam_verify.metrics.setup.relu_moment_quad`."""
+    from .setup import relu_moment_quad
 
-    rho, s = float(rho), float(scale)
-    if not (-1.0 <= rho <= 1.0):
-        raise ValueError(f"rho must lie in [-1, 1], got rho={rho!r}")
-    if not (s > 0 and math.isfinite(s)):
-        raise ValueError(f"scale must be finite and > 0, got scale={scale!r}")
-    b = s * math.sqrt(max(0.0, 1.0 - rho * rho))
-
-    def f(z: float) -> float:
-        a = s * rho * z
-        inner = max(a, 0.0) if b == 0.0 else a * norm.cdf(a / b) + b * norm.pdf(a / b)
-        return z * norm.pdf(z) * inner
-
-    val, _ = integrate.quad(f, 0.0, math.inf, epsabs=1e-14, epsrel=1e-12, limit=200)
-    return float(val)
+    return relu_moment_quad(rho, scale)
 
 
 def relu_moment_mc_scaled(rho: float, scale: float, samples: int, seed: int) -> tuple[float, float]:

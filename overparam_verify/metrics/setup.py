@@ -137,20 +137,36 @@ def init_moment_pvalues(W: torch.Tensor, var: float) -> dict[str, float]:
     return out
 
 
-def relu_moment_quad(rho: float) -> float:
-    """``E[σ(Z₁)σ(Z₂)]`` for standard Gaussians with correlation ρ by numerical integration
-    (scipy.integrate.quad): ``∫₀^∞ z φ(z) E[σ(ρz + √(1−ρ²)U)] dz`` with the inner Gaussian
-    expectation ``E σ(μ + sU) = μΦ(μ/s) + sφ(μ/s)`` in closed form (003 Lemma A.3)."""
-    from scipy import integrate
-    from scipy.stats import norm
+def _phi(x: float) -> float:
+    """Standard normal density (math only: scipy.stats' scalar calls cost ~50 µs each, and
+    quadrature evaluates the integrand hundreds of times)."""
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
-    rho = float(rho)
-    s = math.sqrt(max(0.0, 1.0 - rho * rho))
+
+def _Phi(x: float) -> float:
+    """Standard normal CDF, ``erfc(−x/√2)/2`` (accurate in both tails, like scipy's ndtr)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def relu_moment_quad(rho: float, scale: float = 1.0) -> float:
+    """``E[σ(Z₁)σ(s·Z₂)]`` for standard Gaussians with correlation ρ and ``s = scale`` by numerical
+    integration (scipy.integrate.quad): ``∫₀^∞ z φ(z) E[σ(a + bU)] dz`` with ``a = sρz``,
+    ``b = s√(1−ρ²)`` and the inner Gaussian expectation ``E σ(a + bU) = aΦ(a/b) + bφ(a/b)`` in
+    closed form (003 Lemma A.3 at s = 1; s ≠ 1 is that lemma's control, a pair that is not
+    standard). ``ValueError`` unless ρ ∈ [−1, 1] and s > 0."""
+    from scipy import integrate
+
+    rho, s = float(rho), float(scale)
+    if not (-1.0 <= rho <= 1.0):
+        raise ValueError(f"rho must lie in [-1, 1], got rho={rho!r}")
+    if not (s > 0 and math.isfinite(s)):
+        raise ValueError(f"scale must be finite and > 0, got scale={scale!r}")
+    b = s * math.sqrt(max(0.0, 1.0 - rho * rho))
 
     def f(z: float) -> float:
-        mu = rho * z
-        inner = max(mu, 0.0) if s == 0.0 else mu * norm.cdf(mu / s) + s * norm.pdf(mu / s)
-        return z * norm.pdf(z) * inner
+        a = s * rho * z
+        inner = max(a, 0.0) if b == 0.0 else a * _Phi(a / b) + b * _phi(a / b)
+        return z * _phi(z) * inner
 
     val, _ = integrate.quad(f, 0.0, math.inf, epsabs=1e-14, epsrel=1e-12, limit=200)
     return float(val)
