@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="redraw ZCZG 000 Figures 1-3", formatter_class=_FMT)
     r.add_argument("--quick", action="store_true",
-                   help="widths 128-768, 3 seeds, 300 steps: minutes on 2 CPU cores "
+                   help="widths 128-512, 3 seeds, 300 steps: minutes on 2 CPU cores "
                    "(default: widths 128-2048, 5 seeds, 1000 steps)")
     r.add_argument("--out", default="reproduce-out", metavar="DIR", help="output directory (default reproduce-out)")
     r.add_argument("--data", default="digits", choices=("digits", "mnist-file", "cifar-file"),
