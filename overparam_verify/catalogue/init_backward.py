@@ -573,7 +573,7 @@ A11_PARTS = (
         exponent=tb.A11_PHI_EXPONENT, direction="upper", decides=False),
 )
 A11_CONTROL = Control("points only φ²-separated (arc spacing φ², threshold from the declared φ): P scales like φ²",
-                      params={"sep_power": 2.0, "draws": 16384, "train_draws": 8192})
+                      params={"sep_power": 2.0, "draws": 8192, "train_draws": 4096})
 
 
 def a11_cells(profile: str, seed: int = 0) -> list[dict]:
