@@ -53,10 +53,12 @@ def _net(seed: int, m: int, L: int, n: int = 4, phi: float = 0.5):
 
 def _candidates(net, X, tau: float, seed: int) -> list[list[torch.Tensor]]:
     """Perturbations with ‖Δ_l‖₂ ≤ τ: random, rank one, aligned, greedy flips (per sample and
-    all samples) and, when present, the strategies' adversarial kinds "flip"/"output"."""
+    all samples), the two-layer least-squares attack per sample (L ≥ 2) and, when present, the
+    strategies' adversarial kinds "flip"/"output"."""
     out = [mp.random_perturbation(net, tau, seed=seed), mp.random_perturbation(net, tau, seed=seed, kind="rank1"),
            mp.aligned_perturbation(net, tau), mp.greedy_flip_perturbation(net, X, tau)]
     out += [mp.greedy_flip_perturbation(net, X, tau, samples=[i]) for i in range(X.shape[0])]
+    out += [d for d in (mp.two_layer_flip_perturbation(net, X, tau, sample=i) for i in range(X.shape[0])) if d is not None]
     return out
 
 
@@ -351,7 +353,14 @@ def test_b6_control_rejected(seed):
 
 
 @pytest.mark.lemma("AZLS-step2.signs")
-@_few(1)
+@pytest.mark.xfail(strict=True, reason=(
+    "a finding of issue 14's two-layer least-squares attack: with it among the candidates (it wins 46/48 last-layer "
+    "searches, 1.36x the greedy flips median, 2.0x max) the ω-law of the worst count fits 0.61 [0.57, 0.65] at ci and "
+    "0.615 [0.58, 0.65] at quick (m = 512, ω = 1e-3 … 0.081), wholly below 2/3: violated. Its gain over the greedy "
+    "attack falls from 1.6x at ω = 1e-3 to 1.2x at ω = 0.081 (|T|/m grows and the layer-(k−1) map A_T loses rank), so "
+    "the slope over this range is pre-asymptotic; the bound with its constant is not contradicted "
+    "(count/(mω^{2/3}L) ≤ 1.35)"))
+@settings(max_examples=1, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # an expected failure: no shrinking
 @given(seed=seeds())
 def test_azls_signs_verdict(seed):
     """The declared parts judged on the catalogue sweep: sign changes: ω-exponent ≥ 2/3, at most linear in m and L."""
@@ -386,7 +395,8 @@ def test_azls_forward_control_rejected(seed):
 @_few(1)
 @given(seed=seeds())
 def test_azls_backward_verdict(seed):
-    """The declared parts judged on the catalogue sweep: the backward change decays at least like ω^{1/3}."""
+    """The declared parts judged on the catalogue sweep: the backward change decays at least like ω^{1/3}, at m = 64
+    and where mω^{2/3} ≥ 30 (m = 256, ω = 0.04 … 0.32: the flips' ω^{1/3} term)."""
     _verdict("AZLS-step2.backward", seed)
 
 
@@ -403,8 +413,9 @@ def test_azls_backward_control_rejected(seed):
 @given(seed=seeds())
 def test_azls_thm3_verdict(seed):
     """The declared parts judged on the catalogue sweep: min and max of ‖∇F‖²/F over the region, and over every
-    target set, scale like m; the lower bound falls no faster than n⁻² and not with L, the upper grows at most like n
-    and like L."""
+    target set (2λ_min at init and minimised over the region by projected descent), scale like m; the lower bound
+    falls no faster than n⁻², not with L, and no faster than δ (one pair at distance δ, m = ⌈16/δ⌉, ω ∝ δ^{3/2});
+    the upper grows at most like n and like L."""
     _verdict("AZLS-thm3", seed)
 
 
@@ -466,3 +477,16 @@ def test_b1_adversarial_patterns_within_the_hypotheses(seed, m, L, s, tau):
         one = [b.clone() for b in base]
         one[k][:, j] = 1 - one[k][:, j]
         assert bool((g_adv >= mp.sparse_sups_with_patterns(net, mats, one, s, l) - 1e-12).all())
+
+
+@pytest.mark.lemma("AZLS-thm3")
+@_few(4)
+@given(seed=seeds(), m=st.sampled_from([8, 24]), L=st.integers(1, 2), omega=st.sampled_from([1e-3, 0.05]))
+def test_gram_min_over_the_region(seed, m, L, omega):
+    """The region's minimum of 2λ_min(JJᵀ) is at most its value at W (W is in the region) and at least 0 (JJᵀ is
+    positive semi-definite), and at W it equals residual_gram_extremes' lower end."""
+    X, _ = ov.data.separated_sphere(3, 6, 0.3, mu=ov.data.AZLS_MU, seed=seed)
+    net = ov.AZLSNet.gaussian_init(6, m, L, 2, seed=seed + 1)
+    w = mp.worst_gram_min(net, X, omega, seed=seed, R=2, steps=2)
+    assert -1e-12 <= w["worst"] <= w["at_init"] + 1e-12
+    assert w["at_init"] == pytest.approx(mp.residual_gram_extremes(net, X)[0], rel=1e-12, abs=1e-15)

@@ -12,6 +12,14 @@ with a worst-case search:
   ``‖u‖ ≤ τ`` on the pre-activations cheapest to flip (nearest zero). For one sample this is
   the exact maximiser of the number of flips a single layer's perturbation can cause; it is the
   construction that attains 003 Lemma B.3's τ^{2/3};
+* :func:`two_layer_flip_perturbation` — layers k−1 and k perturbed jointly (rank one each) so
+  that the layer-k pre-activations nearest zero are pushed across: least squares for the
+  first-order change of z_k through both layers (layer k−1's budget reaches layer k through
+  M_k), the largest target set both budgets afford (issue 14: 1.2–2× the greedy flips);
+* :func:`adversarial_patterns` — 003 Lemma B.1's Σ̃ need not be W̃'s own patterns: any binary
+  diagonals within s flips of Σ; a greedy search for the worst ones (exact per flip);
+* :func:`worst_gram_min` — projected descent on 2λ_min(JJᵀ) over the ω-region (AZLS 002
+  Theorem 3's lower bound over every target set and every W̃), from the parked/greedy start;
 * :func:`projected_ascent` — projected (normalised) gradient ascent on the perturbations
   ``Δ_l`` of any differentiable objective, each step followed by the Euclidean projection onto
   the spectral ball (:func:`project_spectral_ball`: singular values clipped at τ at every size;
@@ -41,6 +49,7 @@ __all__ = [
     "random_perturbation",
     "aligned_perturbation",
     "greedy_flip_perturbation",
+    "two_layer_flip_perturbation",
     "projected_ascent",
     "forward_deviations",
     "sign_change_counts",
@@ -58,6 +67,7 @@ __all__ = [
     "worst_gradient_ratio",
     "worst_backward_change",
     "residual_gram_extremes",
+    "worst_gram_min",
     "worst_taylor_residual",
 ]
 
@@ -178,6 +188,20 @@ def _clip_lanczos(D: torch.Tensor, tau: float, rank: int | None) -> torch.Tensor
     return torch.from_numpy(Rn).to(dtype=D.dtype, device=D.device) if big.any() else D
 
 
+def _norm2(G: torch.Tensor) -> float:
+    """‖G‖₂ of one matrix: the dense ``matrix_norm(ord=2)`` for min(a, b) ≤ 256, above the top
+    Ritz value of Lanczos on the Gram matrix (:func:`_top_eig_gram`, converged to float64
+    rounding; ~10× cheaper than the SVD at 512), the dense norm if it did not converge."""
+    if min(G.shape[-2:]) > _SVD_BELOW:
+        try:
+            got = _top_eig_gram(G.detach().to("cpu", torch.float64).numpy(), 1, 2)
+        except ImportError:
+            got = None
+        if got is not None and float(got[0][0]) > 0:
+            return math.sqrt(float(got[0][0]))
+    return float(torch.linalg.matrix_norm(G, ord=2))
+
+
 def project_spectral_ball(D: torch.Tensor, tau: float, *, rank: int | None = None) -> torch.Tensor:
     """Euclidean (Frobenius-nearest) projection of ``D`` (..., a, b) onto ``{‖D‖₂ ≤ τ}``: every
     singular value clipped at τ, at every size.
@@ -225,7 +249,7 @@ def random_perturbation(net: Network, tau: float, *, seed: int, kind: str = "gau
         a, b = M.shape[-2:]
         if kind == "gaussian":
             G = torch.randn(a, b, generator=g, dtype=torch.float64)
-            G = G * (tau / float(torch.linalg.matrix_norm(G, ord=2)))
+            G = G * (tau / _norm2(G))
         else:
             u = torch.randn(a, generator=g, dtype=torch.float64)
             w = torch.randn(b, generator=g, dtype=torch.float64)
@@ -300,6 +324,94 @@ def greedy_flip_perturbation(
         z = x + x @ Mp if kind == "res" else x @ Mp
         x = z if kind == "linear" else torch.relu(z)
     return deltas
+
+
+def two_layer_flip_perturbation(
+    net: Network,
+    X: torch.Tensor,
+    tau: float,
+    *,
+    sample: int = 0,
+    layer: int | None = None,
+    margin: float = 0.05,
+    weights: Sequence[float] = (0.25, 1.0, 4.0),
+) -> list[torch.Tensor] | None:
+    """Two-layer least-squares flip attack (issue 14): layers k−1 and k (``layer`` = k, 1-based
+    among the trained layers, default the last) are perturbed *jointly* so that the layer-k
+    pre-activations of ``sample`` nearest zero are pushed across.
+
+    With ``Δ_{k−1} = a₁u₁ᵀ`` (a₁ the unit input of layer k−1) and ``Δ_k = a₂u₂ᵀ`` (a₂ the unit
+    x_{k−1}), the first-order change of the layer-k pre-activations is
+    ``δz_k = ‖x_{k−2}‖(Σ_{k−1}u₁)ᵀM_k + ‖x_{k−1}‖u₂`` — layer k−1's budget reaches layer k
+    through M_k. For the target set T (the |T| nodes nearest zero) the least-squares solution of
+    ``δz_{k,T} = −(1 + margin)z_{k,T}`` minimising ``‖u₁‖² + λ‖u₂‖²`` is
+    ``u₁ = Σ_{k−1}M_{k,T}·‖x_{k−2}‖y``, ``u₂,T = ‖x_{k−1}‖y/λ`` with
+    ``(AᵀA + ‖x_{k−1}‖²/λ·I)y = t``; |T| is the largest (bisection) with ‖u₁‖, ‖u₂‖ ≤ τ, over λ in
+    ``weights``. Both Δ are rank one with ‖Δ‖₂ = ‖u‖ ≤ τ. Returns the perturbation list (zero at
+    the other layers), or None if the two layers are not consecutive trained ReLU layers."""
+    tau = _check_tau(tau)
+    X = net.check_input(X)
+    idx = trainable_indices(net)
+    if len(idx) < 2:
+        return None
+    pos = len(idx) - 1 if layer is None else int(layer) - 1
+    if not (1 <= pos < len(idx)):
+        raise ValueError(f"layer must lie in [2, L={len(idx)}], got layer={layer!r}")
+    k2 = idx[pos]
+    k1 = k2 - 1
+    if k1 not in idx or net.kinds[k1] != "relu" or net.kinds[k2] != "relu":
+        return None
+    i = int(sample)
+    with torch.no_grad():
+        zs, xs, _ = net._forward(X[i : i + 1])
+        x0 = (X if k1 == 0 else xs[k1 - 1])[i if k1 == 0 else 0]  # (m_{k-2},)
+        z1, x1, z2 = zs[k1][0], xs[k1][0], zs[k2][0]  # (m_{k-1},), (m_{k-1},), (m_k,)
+        n0, n1 = float(x0.norm()), float(x1.norm())
+        if n0 == 0.0 or n1 == 0.0:
+            return None
+        D1 = (z1 > 0).to(z1.dtype)
+        M2 = net.mats[k2]  # (m_{k-1}, m_k)
+        A_full = n0 * D1[:, None] * M2  # (m_{k-1}, m_k): δz_k = u₁ᵀ A_full + n1 u₂
+        G = A_full.T @ A_full  # (m_k, m_k)
+        order = torch.argsort(z2.abs())
+        t_all = -(1.0 + margin) * z2 - torch.sign(z2) * 1e-12
+        K = z2.shape[0]
+
+        def solve(T, lam):
+            GT = G[T][:, T] + (n1 * n1 / lam) * torch.eye(len(T), dtype=G.dtype)
+            y = torch.linalg.solve(GT, t_all[T])
+            return A_full[:, T] @ y, n1 * y / lam  # u1 (m_{k-1},), u2_T (|T|,)
+
+        def feasible(k, lam):
+            u1, u2 = solve(order[:k], lam)
+            return float(u1.norm()) <= tau and float(u2.norm()) <= tau
+
+        best = None
+        for lam in weights:
+            lo, hi = 0, 1  # galloping, then bisection: the largest feasible |T|
+            while hi <= K and feasible(hi, lam):
+                lo, hi = hi, 2 * hi
+            hi = min(hi, K + 1) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if feasible(mid, lam):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            if lo > 0 and (best is None or lo > best[0]):
+                best = (lo, lam)
+        out = [torch.zeros_like(net.mats[k]) for k in idx]
+        if best is None:
+            return out
+        T = order[: best[0]]
+        u1, u2T = solve(T, best[1])
+        u2 = torch.zeros_like(z2)
+        u2[T] = u2T
+        u1 = u1 * min(1.0, tau / max(float(u1.norm()), 1e-300))
+        u2 = u2 * min(1.0, tau / max(float(u2.norm()), 1e-300))
+        out[pos - 1] = torch.outer(x0 / n0, u1)
+        out[pos] = torch.outer(x1 / n1, u2)
+    return out
 
 
 def projected_ascent(
@@ -569,7 +681,11 @@ def worst_sign_changes(net: Network, X: torch.Tensor, tau: float, *, seed: int =
     """Sign-change counts ``‖Σ̃_{l,i} − Σ_{l,i}‖₀`` (max over i, per layer) and the union count
     at the last layer (003 Lemma B.4): random perturbations vs the greedy flip construction aimed
     at each sample (and at all samples at once, for the union), optionally refined by
-    projected ascent on a smooth surrogate (sigmoid of the sign-crossing distance)."""
+    projected ascent on a smooth surrogate (sigmoid of the sign-crossing distance), and the
+    two-layer least-squares attack on the last layer aimed at each sample
+    (:func:`two_layer_flip_perturbation`, kind ``two_layer``; L ≥ 2). ``by_kind``: the max
+    count over (l, i) per kind; ``last_layer_by_kind`` and ``union_by_kind`` the same for the
+    last layer's count and the union."""
     X = net.check_input(X)
     n = X.shape[0]
     rnd = _randoms(net, tau, seed, R)
@@ -578,6 +694,7 @@ def worst_sign_changes(net: Network, X: torch.Tensor, tau: float, *, seed: int =
     adv = [greedy_flip_perturbation(net, X, tau, samples=[i]) for i in range(n)]
     allg = greedy_flip_perturbation(net, X, tau)
     adv.append(allg)
+    two = [d for d in (two_layer_flip_perturbation(net, X, tau, sample=i) for i in range(n)) if d is not None]
     if steps > 0:
         zs0 = [z.detach() for z in _trace(net, X, net.mats)[0]]
         sgn0 = [torch.where(z > 0, 1.0, -1.0).to(z.dtype) for z in zs0]
@@ -589,16 +706,27 @@ def worst_sign_changes(net: Network, X: torch.Tensor, tau: float, *, seed: int =
 
         refined, _ = projected_ascent(net, obj, tau, allg, steps=steps)
         adv.append(refined)
+    na = len(adv)
+    adv += two
     acs = torch.stack([sign_change_counts(net, X, d) for d in adv])  # (A, L, n)
     ac = acs.amax(dim=2)  # (A, L)
-    au = max(union_sign_changes(net, X, d) for d in adv)
+    aus = [union_sign_changes(net, X, d) for d in adv]
+    au = max(aus)
     worst_l = torch.maximum(ac.amax(0), rc.amax(0))
     by_kind = {"random": int(rc.max()), "greedy": int(ac[: n + 1].max())}
     if steps > 0:
-        by_kind["ascent"] = int(ac[n + 1 :].max())
+        by_kind["ascent"] = int(ac[n + 1 : na].max())
+    if two:
+        by_kind["two_layer"] = int(ac[na:].max())
+    union_by_kind = {"random": int(ru), "greedy": max(aus[: n + 1]), **({"ascent": max(aus[n + 1 : na])} if steps > 0 else {}),
+                     **({"two_layer": max(aus[na:])} if two else {})}
     return {
         "by_kind": by_kind,
         "winner": _winner(by_kind),
+        "union_by_kind": union_by_kind,
+        "last_layer_by_kind": {"random": int(rc[:, -1].max()), "greedy": int(ac[: n + 1, -1].max()),
+                               **({"ascent": int(ac[n + 1 : na, -1].max())} if steps > 0 else {}),
+                               **({"two_layer": int(ac[na:, -1].max())} if two else {})},
         "per_layer_worst": [int(v) for v in worst_l],
         "per_layer_random": [int(v) for v in rc.amax(0)],
         "per_layer_adversarial": [int(v) for v in ac.amax(0)],
@@ -718,14 +846,9 @@ def worst_backward_change(net: Network, X: torch.Tensor, tau: float, *, i: int =
             "ratio_worst_random": worst / max(rv) if max(rv) > 0 else math.inf}
 
 
-def residual_gram_extremes(net: Network, X: torch.Tensor, mats=None) -> tuple[float, float]:
-    """Extremes of ``‖∇F(W)‖_F²/F(W)`` over every target set y* at fixed W (square loss,
-    ``F = Σ_i ½‖ŷ_i − y*_i‖²``): with the residuals ``r = ŷ − y*`` (n·d_out) and the Jacobian J of
-    the outputs w.r.t. the trained matrices, ``‖∇F‖² = rᵀ(JJᵀ)r`` and ``F = ½‖r‖²``, so the ratio
-    ranges exactly over ``[2λ_min(JJᵀ), 2λ_max(JJᵀ)]`` (AZLS 002 Theorem 3 quantifies over the loss
-    vectors through an ε-net; Section 4, Step 3). Returns ``(2λ_min, 2λ_max)``."""
-    X = net.check_input(X)
-    mats = net.mats if mats is None else mats
+def _gram_eigs(net: Network, X: torch.Tensor, mats) -> torch.Tensor:
+    """Eigenvalues (ascending) of ``JJᵀ`` (n·d_out, n·d_out), J the Jacobian of the outputs w.r.t.
+    the trained matrices at ``mats`` (closed-form backward per output: differentiable in mats)."""
     zs, xs, out = net._forward(X, mats)
     n = X.shape[0]
     d_out = out.shape[-1] if out.dim() > 1 else 1
@@ -738,11 +861,46 @@ def residual_gram_extremes(net: Network, X: torch.Tensor, mats=None) -> tuple[fl
             else:
                 g[i] = 1.0
             grads = net._backward(X, zs, xs, g, mats)
-            rows.append(torch.cat([G.reshape(-1) for G in grads]))
-        # rows: one Jacobian row per (i, k)
+            rows.append(torch.cat([G.reshape(-1) for G in grads]))  # one Jacobian row per (i, k)
     J = torch.stack(rows)  # (n·d_out, P)
-    ev = torch.linalg.eigvalsh(J @ J.T)
+    return torch.linalg.eigvalsh(J @ J.transpose(-1, -2))
+
+
+def residual_gram_extremes(net: Network, X: torch.Tensor, mats=None) -> tuple[float, float]:
+    """Extremes of ``‖∇F(W)‖_F²/F(W)`` over every target set y* at fixed W (square loss,
+    ``F = Σ_i ½‖ŷ_i − y*_i‖²``): with the residuals ``r = ŷ − y*`` (n·d_out) and the Jacobian J of
+    the outputs w.r.t. the trained matrices, ``‖∇F‖² = rᵀ(JJᵀ)r`` and ``F = ½‖r‖²``, so the ratio
+    ranges exactly over ``[2λ_min(JJᵀ), 2λ_max(JJᵀ)]`` (AZLS 002 Theorem 3 quantifies over the loss
+    vectors through an ε-net; Section 4, Step 3). Returns ``(2λ_min, 2λ_max)``."""
+    X = net.check_input(X)
+    mats = net.mats if mats is None else mats
+    ev = _gram_eigs(net, X, mats)
     return 2.0 * float(ev[0]), 2.0 * float(ev[-1])
+
+
+def worst_gram_min(net: Network, X: torch.Tensor, omega: float, *, seed: int = 0, R: int = 2, steps: int = 10) -> dict:
+    """Smallest ``2λ_min(JJᵀ)`` over the ω-region — the minimum of ``‖∇F‖²/F`` over every target
+    set *and* every W̃ with ‖W̃_l − W_l‖₂ ≤ ω (AZLS 002 Theorem 3's lower bound holds for all of
+    them): R random W̃, the greedy flip construction parking every reachable pre-activation just
+    past zero (all samples), and projected descent on 2λ_min from the lower of the two. Returns
+    the minimum, the value at W and per kind, and the winner."""
+    X = net.check_input(X)
+    omega = _check_tau(omega)
+
+    def f(mats):
+        return 2.0 * _gram_eigs(net, X, mats)[0]
+
+    at_init = float(f(net.mats))
+    rnd = _randoms(net, omega, seed, R)
+    rv = [float(f(perturbed_mats(net, d))) for d in rnd]
+    parked = greedy_flip_perturbation(net, X, omega)
+    gv = float(f(perturbed_mats(net, parked)))
+    start = parked if gv <= min(rv) else rnd[min(range(len(rnd)), key=lambda k: rv[k])]
+    _, dv = projected_ascent(net, f, omega, start, steps=steps, maximize=False)
+    by_kind = {"at_init": at_init, "random": min(rv), "greedy": gv, "descent": dv}
+    worst = min(by_kind.values())
+    return {"worst": worst, "at_init": at_init, "by_kind": by_kind, "winner": _winner(by_kind, maximize=False),
+            "ratio_worst_init": worst / at_init if at_init > 0 else math.inf}
 
 
 def worst_taylor_residual(net: Network, X: torch.Tensor, y: torch.Tensor, mats_breve, t: float, *,
