@@ -255,12 +255,19 @@ def test_every_worker_lost_stops_the_run(scheduler, start_worker, tmp_path):
 # Ctrl-C in a terminal: SIGINT to the process group of an audit on an embedded LocalCluster
 
 SCRIPT = """
+import signal
 import sys
 sys.path.insert(0, {here!r})
 import dist_fakes
 from overparam_verify.cli import main
 
 if __name__ == "__main__":
+    # A terminal's shell starts the audit with SIGINT at its default; a test runner's worker may
+    # hand its children SIGINT ignored or blocked (inherited across exec), which Python keeps.
+    print("signals at start:", *[l for l in open("/proc/self/status").read().splitlines()
+                                 if l.startswith(("SigIgn", "SigBlk"))], flush=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {{signal.SIGINT}})
     sys.exit(main(["audit", "--profile", "ci", "--only", "ZCZG-A.8", "--workers", "1", "--heartbeat", "0.5",
                    "--json", "o/a.json", "--markdown", "o/a.md", "--plots", "o/p", "--cache", "cache"] + sys.argv[1:],
                   statements=dist_fakes.statements(slower=True)))
