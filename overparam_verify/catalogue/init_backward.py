@@ -542,15 +542,21 @@ def a10_measure(results: Results) -> Evidence:
         figs["worst_fraction_min"] = min(r["worst_fraction"] for _, r in inr)
         figs["worst_case"] = {"params": {k: w[0][k] for k in ("sweep", "m", "n", "phi")}, "fraction": w[1]["worst_fraction"],
                               "strategy": w[1]["worst_strategy"], "a": w[1]["worst_a"]}
-        best: dict[str, float] = {}
-        for _, r in inr:
-            for k, v in r["by_strategy"].items():
-                best[k] = min(v, best.get(k, math.inf))
-        figs["strategies_best"] = best
+        figs["strategies_best"] = _strategies_best(inr)
     note = (f"{len(inr)}/{len(results)} cells in the regime (C = 1); worst node fraction {figs['worst_fraction_min']:.3g}; "
             f"C″ = fraction·n/φ ≥ {figs['C2_min']:.2f}; worst a found by '{figs['worst_case']['strategy']}'"
             if inr else "no cell in the regime")
     return Evidence(parts, figs, note)
+
+
+def _strategies_best(rows: Results) -> dict[str, float]:
+    """The lowest value each search strategy for the adversarial a reached over ``rows`` (each
+    result's ``by_strategy``): which candidate the worst cases of A.10/A.11 came from."""
+    best: dict[str, float] = {}
+    for _, r in rows:
+        for k, v in r["by_strategy"].items():
+            best[k] = min(v, best.get(k, math.inf))
+    return best
 
 
 def a10_plot(results: Results, judgement: Judgement, ax) -> None:
@@ -644,11 +650,7 @@ def a11_measure(results: Results) -> Evidence:
         figs["C1_lower_min"] = min(r["C1_lower"] for _, r in results)
         figs["worst_case"] = {"params": {k: w[0][k] for k in ("sweep", "n", "phi", "d")}, "prob": w[1]["worst_prob"],
                               "strategy": w[1]["worst_strategy"], "a": w[1]["worst_a"]}
-        best: dict[str, float] = {}
-        for _, r in results:
-            for k2, v in r["by_strategy"].items():
-                best[k2] = min(v, best.get(k2, math.inf))
-        figs["strategies_best"] = best
+        figs["strategies_best"] = _strategies_best(results)
     note = (f"worst P over adversarial a (threshold C=1: āφ/n): C′ = P·n/φ ≥ {figs['C1_min']:.2f} "
             f"(95% lower {figs['C1_lower_min']:.2f}); found by '{figs['worst_case']['strategy']}'" if results else "")
     return Evidence(parts, figs, note)
