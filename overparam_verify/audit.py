@@ -16,6 +16,7 @@ Every catalogue ID appears in the result: an unregistered one as ``inconclusive`
 from __future__ import annotations
 
 import hashlib
+import marshal
 import importlib
 import json
 import logging
@@ -223,18 +224,19 @@ def statement_code_hash(st: Statement) -> str:
     seen = set()
     while fn is not None:
         mod = sys.modules.get(getattr(fn, "__module__", None) or "")
-        src = None
+        if mod is not None and mod.__name__ in seen:  # a decorator's wrapper in a module hashed already
+            fn = getattr(fn, "__wrapped__", None)
+            continue
         try:
-            src = inspect.getsource(mod) if mod is not None and mod.__name__ not in seen else None
-            if mod is not None:
-                seen.add(mod.__name__)
+            src = inspect.getsource(mod).encode() if mod is not None else None
         except (OSError, TypeError):
             src = None
-        if src is None:
+        if mod is not None:
+            seen.add(mod.__name__)
+        if src is None:  # no source: the compiled code (marshal: no memory addresses, unlike repr)
             code = getattr(fn, "__code__", None)
-            src = repr((getattr(fn, "__qualname__", repr(fn)), code.co_code if code else b"",
-                        code.co_consts if code else ()))
-        h.update(src.encode())
+            src = getattr(fn, "__qualname__", repr(fn)).encode() + (marshal.dumps(code) if code else b"")
+        h.update(src)
         fn = getattr(fn, "__wrapped__", None)
     return h.hexdigest()[:16]
 
@@ -481,13 +483,12 @@ def run_audit(
     sharers: dict[tuple[tuple[str, str], int], list[tuple[tuple[str, str], int]]] = {}
     finished: dict[tuple[tuple[str, str], int], tuple[dict | None, str | None]] = {}  # tag -> (value, error)
     left: dict[str, int] = {}
-    on_done: dict[str, Callable[[str], None]] = {}
 
-    def deliver(tag, value, err) -> list[str]:
-        """Hand one cell's outcome to every statement sharing it; the statements it completes."""
-        finished[tag] = (value, err)
+    def deliver(recipients, value, err) -> list[str]:
+        """Hand one cell's outcome to ``recipients`` (the (key, index) of each statement sharing
+        it); the statements it completes."""
         complete = []
-        for (sid, role), i in sharers[tag]:
+        for (sid, role), i in recipients:
             c = plan[(sid, role)][i]
             if err is not None:
                 errs[(sid, role)].append(f"cell {i} {json.dumps(_jsonable(c))}: {err}")
@@ -503,13 +504,16 @@ def run_audit(
                 complete.append(sid)
         return complete
 
-    def prepare(keys: list[tuple[str, str]], done: Callable[[str], None]) -> tuple[list, list[str]]:
+    def done(sid: str) -> None:
+        """All of a statement's planned cells are in: judge it (with its replicate, once planned)."""
+        finish(sid, group_judgement(sid, "replicate")) if (sid, "replicate") in plan else finish(sid)
+
+    def prepare(keys: list[tuple[str, str]]) -> tuple[list, list[str]]:
         """The jobs of ``keys`` (cached cells read, shared ones joined to the job that runs them);
         also the statements already complete (every cell cached, or shared with a finished job)."""
-        jobs, ready = [], []
+        jobs = []
         for key in keys:
             sid, _ = key
-            on_done[sid] = done
             cells = plan[key]
             got[key] = [None] * len(cells)
             errs[key] = []
@@ -528,16 +532,15 @@ def run_audit(
                 jkey = (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn)), code[sid], cell_key(c))
                 if jkey in primary:
                     tag = primary[jkey]
-                    sharers[tag].append((key, i))
-                    if tag in finished:  # its job ran already (an earlier wave): reuse the outcome
-                        sharers[tag] = [(key, i)]
-                        ready += deliver(tag, *finished[tag])
+                    if tag in finished:  # its job ran already (before a replicate was planned): reuse
+                        deliver([(key, i)], *finished[tag])
+                    else:
+                        sharers[tag].append((key, i))
                     continue
                 primary[jkey] = (key, i)
                 sharers[(key, i)] = [(key, i)]
                 jobs.append(((key, i), fn, c))
-        ready += [sid for sid in dict.fromkeys(k[0] for k in keys) if left[sid] == 0 and sid not in ready]
-        return jobs, ready
+        return jobs, [sid for sid in dict.fromkeys(k[0] for k in keys) if left[sid] == 0]
 
     def get_executor():
         if not ex_box:
@@ -558,9 +561,9 @@ def run_audit(
             keys.append((sid, "replicate"))
         if not keys:
             return []
-        jobs, ready = prepare(keys, lambda sid: finish(sid, group_judgement(sid, "replicate")))
+        jobs, ready = prepare(keys)
         for sid in ready:
-            finish(sid, group_judgement(sid, "replicate"))
+            done(sid)
         return jobs
 
     for sid in ids:  # rows known before any cell runs
@@ -568,17 +571,18 @@ def run_audit(
             on_lemma(rows[sid])
     complete = False
     try:
-        jobs, ready = prepare(list(plan), finish)
+        jobs, ready = prepare(list(plan))
         for sid in ready:
-            finish(sid)
+            done(sid)
         jobs += start_replicates()
         if jobs:
             ex = get_executor()
             ex.submit_all(jobs)
             for tag, res, err in ex.as_completed():
                 value = None if err is not None else _jsonable(res, keep_nonfinite=True)
-                for sid in deliver(tag, value, err):
-                    on_done[sid](sid)
+                finished[tag] = (value, err)
+                for sid in deliver(sharers[tag], value, err):
+                    done(sid)
                 more = start_replicates()
                 if more:
                     ex.add(more)

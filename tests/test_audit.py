@@ -250,6 +250,22 @@ def test_code_hash_changes_with_the_statement_source(tmp_path, monkeypatch):
     sys.modules.pop("fake_family_mod", None)
 
 
+def test_code_hash_is_the_same_in_every_process():
+    """--resume reads cells cached by another process: a decorated run_cell (the catalogue's
+    ``@_single_thread``) must hash the same there (a repr of its code objects held memory
+    addresses, and every A.4/A.5 cell was recomputed)."""
+    import subprocess
+    import sys
+
+    from overparam_verify.catalogue import registry
+
+    here = {sid: au.statement_code_hash(st) for sid, st in registry().items()}
+    out = subprocess.run([sys.executable, "-c", "from overparam_verify import audit; from overparam_verify.catalogue "
+                          "import registry; print({s: audit.statement_code_hash(t) for s, t in registry().items()})"],
+                         capture_output=True, text=True, check=True).stdout
+    assert eval(out) == here  # noqa: S307 - our own printed dict
+
+
 def test_environment_records_the_executor(tmp_path):
     res = au.run_audit("ci", only=["ZCZG-A.8"], statements=fakes(), executor="serial", cache_dir=None)
     assert res.environment["executor"] == "serial"
