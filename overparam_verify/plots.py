@@ -97,6 +97,29 @@ def _declutter(fig) -> None:
                 t.set_visible(False)
 
 
+def _drop_log_minor_ticks(fig) -> None:
+    """No minor ticks on a log axis that shows at least two labelled major ones: each log axis
+    carries dozens of minor ticks, and measuring them was most of the layout's time (a report's
+    60 figures: 25 → 17 CPU-s per 30). An axis spanning too little for two decade ticks gets
+    labelled 1-2-5 (then 1…9) majors instead, so that no log axis is left without numbers."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+
+    for ax in fig.axes:
+        for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+            if scale != "log":
+                continue
+            lo, hi = sorted(axis.get_view_interval())
+            shown = lambda: sum(lo <= v <= hi for v in axis.get_majorticklocs())  # noqa: E731
+            for subs in ((1.0, 2.0, 5.0), tuple(float(k) for k in range(1, 10))):
+                if shown() >= 2:
+                    break
+                axis.set_major_locator(LogLocator(base=10, subs=subs))
+                axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+                axis.set_minor_formatter(NullFormatter())
+            if shown() >= 2:
+                axis.set_minor_locator(NullLocator())
+
+
 def _wrap(text: str, width: int = 44) -> str:
     import textwrap
 
@@ -297,6 +320,7 @@ def plot_lemma(row, plot_fn, path: Path) -> Path | None:
         verdict = _get(row, "verdict")
         fig.suptitle(f"{_get(row, 'id')} ({_get(row, 'kind')}): {verdict}", fontsize=10,
                      color=VERDICT_COLOR.get(verdict, "k"))
+        _drop_log_minor_ticks(fig)
         fig.tight_layout(rect=(0, 0, 1, 0.96))
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=100)  # draws: tick positions are final now

@@ -254,7 +254,7 @@ def test_sign_changes_ensemble_axis():
 
 
 # ----------------------------------------------------------------------------- project_spectral_ball
-# The Lanczos clip (min(a, b) > 256) against the dense SVD clip, on the iterates the projected
+# The Lanczos clip (min(a, b) > 160) against the dense SVD clip, on the iterates the projected
 # ascent makes: D = P + c·G with ‖P‖₂ ≤ τ (a previous projection) and rank G = r (Weyl: at most r
 # singular values above τ).
 def _ascent_iterate(a: int, b: int, r: int, c: float, seed: int, tau: float = 0.01) -> torch.Tensor:
@@ -271,7 +271,7 @@ def _ascent_iterate(a: int, b: int, r: int, c: float, seed: int, tau: float = 0.
 @given(seed=seeds, a=st.integers(300, 600), b=st.integers(300, 600), r=st.integers(1, 8), c=st.floats(0.3, 3.0),
        hint=st.booleans())
 def test_projection_lanczos_equals_dense_clip(seed, a, b, r, c, hint):
-    """Above 256 the projection is still the nearest point (singular values clipped), exact to 1e-12."""
+    """Above 160 the projection is still the nearest point (singular values clipped), exact to 1e-12."""
     from overparam_verify.metrics.perturbation import _clip_dense, _clip_lanczos, project_spectral_ball
 
     tau = 0.01
@@ -280,6 +280,19 @@ def test_projection_lanczos_equals_dense_clip(seed, a, b, r, c, hint):
     P = project_spectral_ball(D, tau, rank=r if hint else None)
     torch.testing.assert_close(P, _clip_dense(D, tau), rtol=0.0, atol=1e-12)
     assert float(torch.linalg.matrix_norm(P, ord=2)) <= tau * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("rank_one", [False, True])
+def test_projection_of_degenerate_matrices_above_the_dense_size(rank_one):
+    """A zero matrix, or one whose Gram sends Lanczos's start vector to zero, falls back to the dense
+    clip (ARPACK raises "starting vector is zero" there) instead of failing the search."""
+    from overparam_verify.metrics.perturbation import _clip_dense, _norm2, project_spectral_ball
+
+    D = torch.zeros(200, 220, dtype=torch.float64)
+    if rank_one:
+        D[0, 0] = 1.0
+    torch.testing.assert_close(project_spectral_ball(D, 0.1), _clip_dense(D, 0.1), rtol=0.0, atol=1e-15)
+    assert _norm2(D) == (1.0 if rank_one else 0.0)
 
 
 def test_projection_lanczos_at_1024():
