@@ -388,7 +388,8 @@ def test_azls_signs_control_rejected(seed):
 @_few(1)
 @given(seed=seeds())
 def test_azls_forward_verdict(seed):
-    """The declared parts judged on the catalogue sweep: worst ‖h − h⁽⁰⁾‖/ω grows at most like L^{5/2}."""
+    """The declared parts judged on the catalogue sweep: worst ‖h − h⁽⁰⁾‖/ω grows at most like L^{5/2}, and not
+    with m (L = 4, m = 32 … 256)."""
     _verdict("AZLS-step2.forward", seed)
 
 
@@ -405,7 +406,8 @@ def test_azls_forward_control_rejected(seed):
 @given(seed=seeds())
 def test_azls_backward_verdict(seed):
     """The declared parts judged on the catalogue sweep: the backward change decays at least like ω^{1/3}, at m = 64
-    and where mω^{2/3} ≥ 30 (m = 256, ω = 0.04 … 0.32: the flips' ω^{1/3} term)."""
+    and where mω^{2/3} ≥ 30 (m = 256, ω = 0.04 … 0.32: the flips' ω^{1/3} term); it grows at most like √m and like
+    L² (ω = 0.01)."""
     _verdict("AZLS-step2.backward", seed)
 
 

@@ -755,15 +755,20 @@ def signs_plot(results: Results, judgement: Judgement, ax) -> None:
 
 # ============================================================================ AZLS Step 2 (b): forward
 def forward_cells(profile: str, seed: int = 0) -> list[dict]:
-    """AZLS Step 2(b): depth sweep L ∈ {2, 4, 8, 16} at m = 64 (full 256), ω = 10⁻³, several
-    draws per depth."""
+    """AZLS Step 2(b): depth sweep L ∈ {2, 4, 8, 16} at m = 64 (full 256) and width sweep
+    m ∈ {32, …, 256} at L = 4 (full 128 … 1024), ω = 10⁻³, several draws per point."""
     p = _profile(profile)
     m = {"ci": 64, "quick": 64, "full": 256}[p]
     steps = {"ci": 6, "quick": 10, "full": 30}[p]
     nd = {"ci": 3, "quick": 5, "full": 8}[p]
     Ls = [2, 4, 8, 16] if p != "full" else [2, 4, 8, 16, 32]
-    return [{"sweep": "depth", "m": m, "L": L, "n": 3, "d": 10, "phi": 0.3, "d_out": 2, "omega": 1e-3, "steps": steps,
-             "restarts": 2, "seed": _sub_seed(seed, L, r)} for L in Ls for r in range(nd)]
+    base = {"n": 3, "d": 10, "phi": 0.3, "d_out": 2, "omega": 1e-3, "steps": steps, "restarts": 2}
+    cells = [base | {"sweep": "depth", "m": m, "L": L, "draw": r, "seed": _sub_seed(seed, L, r)} for L in Ls for r in range(nd)]
+    # width sweep at L = 4 (issue 14: m and L both swept): Step 2(b)'s O(ωL^{5/2}) has no m
+    ms = [32, 64, 128, 256] if p != "full" else [128, 256, 512, 1024]
+    cells += [base | {"sweep": "width", "m": mm, "L": 4, "draw": r, "seed": _sub_seed(seed, 41, mm, r)}
+              for mm in ms for r in range(nd)]
+    return cells
 
 
 @_single_thread
@@ -781,12 +786,14 @@ def forward_measure(results: Results) -> Evidence:
     d = _law_data(results, "depth", "L", "worst_over_omega")
     figs = {"constant_max": max(r["constant"] for _, r in results),
             "search": _gain_figures([g for _, r in results for g in r["gains"]])}
-    return Evidence({"depth": d, "depth_8L": d, "depth_random": _law_data(results, "depth", "L", "random_over_omega")}, figs,
+    return Evidence({"depth": d, "depth_8L": d, "depth_random": _law_data(results, "depth", "L", "random_over_omega"),
+                     "width": _law_data(results, "width", "m", "worst_over_omega")}, figs,
                     f"per draw worst ‖h−h⁽⁰⁾‖/ω; constant/(ωL^{{5/2}}) ≤ {figs['constant_max']:.3g}")
 
 
 def forward_plot(results: Results, judgement: Judgement, ax) -> None:
-    _loglog_plot(ax, [p["L"] for p, _ in results], [r["worst_over_omega"] for _, r in results], tp.AZLS_FORWARD_DEPTH_EXPONENT,
+    dp = [(p, r) for p, r in results if p["sweep"] == "depth"]
+    _loglog_plot(ax, [p["L"] for p, _ in dp], [r["worst_over_omega"] for _, r in dp], tp.AZLS_FORWARD_DEPTH_EXPONENT,
                  "worst ‖h−h0‖/ω", "L")
 
 
@@ -807,6 +814,13 @@ def backward_cells(profile: str, seed: int = 0) -> list[dict]:
     cells += [{"sweep": "omega_large", "m": ml, "L": 3, "n": 2, "d": 10, "phi": 0.3, "d_out": 2, "omega": w,
                "steps": {"ci": 4, "quick": 5, "full": 20}[p], "seed": _sub_seed(seed, 31, k, r)}
               for k, w in enumerate(AZLS_OMEGAS_LARGE) for r in range(nl)]
+    # width and depth sweeps at ω = 0.01 (issue 14: m and L both swept, ≥ 5 draws): the bound's √m and L²
+    nd = {"ci": 3, "quick": 5, "full": 8}[p]
+    base = {"n": 2, "d": 10, "phi": 0.3, "d_out": 2, "omega": 0.01, "steps": steps}
+    ms = [32, 64, 128, 256] if p != "full" else [64, 128, 256, 512, 1024]
+    cells += [base | {"sweep": "width", "m": mm, "L": 3, "draw": r, "seed": _sub_seed(seed, 32, mm, r)} for mm in ms for r in range(nd)]
+    cells += [base | {"sweep": "depth", "m": m, "L": L, "draw": r, "seed": _sub_seed(seed, 33, L, r)}
+              for L in (1, 2, 4, 8) for r in range(nd)]
     return cells
 
 
@@ -835,7 +849,8 @@ def backward_measure(results: Results) -> Evidence:
             "search": _gain_figures([g for _, r in results for g in r["gains"]])}
     return Evidence({"omega": _law_data(results, "omega", "omega", "worst"),
                      "omega_random": _law_data(results, "omega", "omega", "random"),
-                     "omega_large": _law_data(results, "omega_large", "omega", "worst")}, figs,
+                     "omega_large": _law_data(results, "omega_large", "omega", "worst"),
+                     "width": _law_data(results, "width", "m", "worst"), "depth": _law_data(results, "depth", "L", "worst")}, figs,
                     f"per draw worst ‖ΔBack‖₂; constant/(ω^{{1/3}}L²√(m/d)) ≤ {figs['constant_max']:.3g}")
 
 
@@ -1190,6 +1205,10 @@ PARTS: dict[str, tuple] = {
             direction="upper", model="geometric", decides=False),
         Law("depth_random", statistic="as depth, random perturbations only", variable="L",
             exponent=tp.AZLS_FORWARD_DEPTH_EXPONENT, direction="upper", decides=False),
+        # O(ωL^{5/2}) has no m: the worst deviation does not grow with the width (alternative m^{0.25}, the
+        # resolution a 2× growth over 64 … 512 would show)
+        Law("width", statistic="per draw, the worst max_{l,i}‖h_{i,l} − h⁽⁰⁾_{i,l}‖/ω, L = 4, ω = 1e-3, against m",
+            variable="m", exponent=0.0, direction="upper", resolution=0.25),
     ),
     "AZLS-step2.backward": (
         Law("omega", statistic="per draw, the worst ‖Back_{0,1}(W̃) − Back_{0,1}(W)‖₂, m = 64, L = 3", variable="omega",
@@ -1198,6 +1217,11 @@ PARTS: dict[str, tuple] = {
             exponent=tp.AZLS_BACKWARD_OMEGA_EXPONENT, direction="lower", decides=False),
         Law("omega_large", statistic="as omega, where mω^{2/3} ≥ 30 (the flips' ω^{1/3} term): m = 256 (full 1024), "
             "L = 3, ω = 0.04 … 0.32", variable="omega", exponent=tp.AZLS_BACKWARD_OMEGA_EXPONENT, direction="lower"),
+        # O(ω^{1/3}L²√(m/d)): the change grows at most like √m and like L²
+        Law("width", statistic="per draw, the worst ‖ΔBack_{0,1}‖₂ at ω = 0.01, L = 3, against m", variable="m",
+            exponent=0.5, direction="upper"),
+        Law("depth", statistic="per draw, the worst ‖ΔBack_{0,1}‖₂ at ω = 0.01, m = 64 (full 256), against L", variable="L",
+            exponent=2.0, direction="upper"),
     ),
     "AZLS-thm3": (
         Law("lower", statistic="per draw, min over the ω-region of ‖∇F‖²/F", variable="m",
@@ -1277,8 +1301,9 @@ CONTROLS: dict[str, Control] = {
     "AZLS-step2.signs": Control("radius ω + 0.05: the region does not shrink as ω → 0 (beyond the region)",
                                 cells=_with(lambda profile, seed=0: [c for c in signs_cells(profile, seed) if c["sweep"] == "omega" and c["draw"] < 1],
                                             {"omega_floor": 0.05})),
-    "AZLS-step2.forward": Control("layers that grow geometrically: every W_l × 2 (‖h_l‖ doubles per layer)",
-                                  params={"weight_scale": 2.0}),
+    "AZLS-step2.forward": Control("layers that grow geometrically: every W_l × 2 (‖h_l‖ doubles per layer), on the depth sweep",
+                                  cells=_with(lambda profile, seed=0: [c for c in forward_cells(profile, seed) if c["sweep"] == "depth"],
+                                              {"weight_scale": 2.0})),
     "AZLS-step2.backward": Control("radius ω + 0.05: the region does not shrink as ω → 0 (beyond the region; the m = 64 "
                                    "sweep, where it is cheap)",
                                    cells=_with(lambda profile, seed=0: [c for c in backward_cells(profile, seed)
