@@ -1257,7 +1257,8 @@ PARTS: dict[str, tuple] = {
             variable="m", exponent=0.0, direction="upper", decides=False),
         Law("second_order", statistic="per draw, the t² coefficient b of R(t) ≈ a t + b t² (non-negative least squares)",
             variable="m", exponent=1.0, direction="upper"),
-        Law("first_order", statistic="per draw, the t coefficient a (random W̆: a ≈ 0, often exactly 0)",
+        Law("first_order", statistic="per draw, the t coefficient a at a random W̆ (NNLS; 0 when the search finds no "
+            "first-order part, so it is reported, not fitted against the bound)",
             variable="m", exponent=0.5, direction="upper", decides=False),
         Law("first_order_parked", statistic="per draw, a/√(F(W̆) log m), a = worst R(t)/t at ‖W′‖₂ = 1e-4, W̆ parked by "
             "the flip construction (pre-activations just past zero): the first-order term's √(m log m) √F", variable="m",
