@@ -36,17 +36,19 @@ SWEEP_PROFILE = sweep_profile()
 _few = at_most  # at most k examples (×5 under the ov-thorough profile), checked as one Bonferroni family
 
 
-def _verdict(sid: str, seed: int, *, unresolved_at_ci: tuple[str, ...] = ()) -> None:
-    """The statement holds on the catalogue sweep. ``unresolved_at_ci``: deciding parts whose sweep is sized for
-    the quick profile — at ci they may be inconclusive (not violated) while every other deciding part holds."""
+def _verdict(sid: str, seed: int, *, may_stay_unresolved: tuple[str, ...] = ()) -> None:
+    """The statement holds on the catalogue sweep. ``may_stay_unresolved``: deciding parts whose true exponent sits
+    at the theory's, so that whether their interval excludes the alternative depends on the draws (the audit's
+    fixed seed resolves them at quick) — for an arbitrary seed they may be inconclusive, never violated, while
+    every other deciding part holds."""
     e = evaluate(sid, SWEEP_PROFILE, seed=seed, control=False)
-    if SWEEP_PROFILE != "ci" or not unresolved_at_ci:
+    if not may_stay_unresolved:
         assert e.verdict == "holds", e.judgement.note
         return
     parts = {p["name"]: p for p in e.judgement.parts if p.get("decides", True)}
-    assert set(unresolved_at_ci) <= set(parts), sorted(parts)
+    assert set(may_stay_unresolved) <= set(parts), sorted(parts)
     for name, p in parts.items():
-        ok = ("holds", "inconclusive") if name in unresolved_at_ci else ("holds",)
+        ok = ("holds", "inconclusive") if name in may_stay_unresolved else ("holds",)
         assert p["verdict"] in ok, f"{name}: {p['verdict']} ({p['reason']})"
 
 
@@ -428,10 +430,11 @@ def test_azls_thm3_verdict(seed):
     falls no faster than n⁻², not with L, and no faster than δ (one pair at distance δ, m = ⌈16/δ⌉, ω ∝ δ^{3/2});
     the upper grows at most like n and like L.
 
-    The δ law sits at its exponent (the slope is ≈ 1.0–1.1 at quick, the draws scatter by 3–6× at one δ), so its
-    interval resolves the alternative 1.5 only with quick's 20 points; at ci's 12 it may stay inconclusive, never
-    violated, and every other deciding part must hold."""
-    _verdict("AZLS-thm3", seed, unresolved_at_ci=("lower_gram_delta",))
+    The δ law sits at its exponent (the slope is ≈ 1.0–1.1, the draws scatter by 3–6× at one δ), so whether its
+    interval excludes the alternative 1.5 depends on the draws: quick seed 0 (the audit's) 0.99 [0.55, 1.44], seed 1
+    1.09 [0.66, 1.52], ci (12 points) often not, full 0.97 [0.68, 1.27]. For the drawn seed it may stay
+    inconclusive, never violated, and every other deciding part must hold."""
+    _verdict("AZLS-thm3", seed, may_stay_unresolved=("lower_gram_delta",))
 
 
 @pytest.mark.lemma("AZLS-thm3")
