@@ -102,7 +102,7 @@ def _drop_log_minor_ticks(fig) -> None:
     carries dozens of minor ticks, and measuring them was most of the layout's time (a report's
     60 figures: 25 → 17 CPU-s per 30). An axis spanning too little for two decade ticks gets
     labelled 1-2-5 (then 1…9) majors instead, so that no log axis is left without numbers."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+    from matplotlib.ticker import NullLocator
 
     for ax in fig.axes:
         for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
@@ -113,9 +113,7 @@ def _drop_log_minor_ticks(fig) -> None:
             for subs in ((1.0, 2.0, 5.0), tuple(float(k) for k in range(1, 10))):
                 if shown() >= 2:
                     break
-                axis.set_major_locator(LogLocator(base=10, subs=subs))
-                axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-                axis.set_minor_formatter(NullFormatter())
+                _plain_log_labels(axis, subs)
             if shown() >= 2:
                 axis.set_minor_locator(NullLocator())
 
@@ -126,20 +124,28 @@ def _wrap(text: str, width: int = 44) -> str:
     return "\n".join(textwrap.wrap(str(text), width)[:3])
 
 
+def _plain_log_labels(axis, subs: tuple[float, ...] | None = None) -> None:
+    """Plain-number major labels (``.3g``) and no minor labels (they crowd) on a log axis;
+    ``subs``: major ticks at these multiples of every decade (default: the locator's own)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    if subs is not None:
+        axis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _y_log_ticks(ax) -> None:
     """Plain-number labels on a log y axis; 1-2-5 major ticks when the range spans under two
     decades, and no minor labels (they crowd)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
     lo, hi = ax.get_ylim()
+    subs = None
     if 0 < lo < hi and math.log10(hi) - math.log10(lo) < 2:
         subs = (1.0, 2.0, 5.0)
         if sum(lo <= m * 10.0 ** e <= hi for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
                for m in subs) < 2:
             subs = tuple(float(m) for m in range(1, 10))
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    _plain_log_labels(ax.yaxis, subs)
 
 
 def _x_ticks(ax, xs: list[float], log: bool) -> None:

@@ -627,6 +627,17 @@ def _randoms(net, tau, seed, R):
     ]
 
 
+def _ascent_starts(vals: Sequence[float], restarts: int, *, keep: int | None = None, maximize: bool = True) -> list[int]:
+    """Indices of the ``restarts`` most extreme candidates (largest ``vals`` first; smallest with
+    ``maximize=False``) that projected ascent starts from; with ``restarts ≥ 2`` the candidate
+    ``keep`` (the greedy/parked construction) is always one of them, in place of the last."""
+    order = sorted(range(len(vals)), key=lambda j: -vals[j] if maximize else vals[j])
+    starts = order[: max(1, int(restarts))]
+    if keep is not None and restarts >= 2 and keep not in starts:
+        starts[-1] = keep
+    return starts
+
+
 def _winner(by_kind: dict, maximize: bool = True) -> str:
     """The kind of candidate (random, greedy, ascent, ...) that attained the extreme value; ties
     go to the cheapest kind (the first in ``by_kind``)."""
@@ -648,17 +659,14 @@ def worst_forward_deviation(net: Network, X: torch.Tensor, tau: float, *, seed: 
     random_worst = max(float(d[-1].max()) for d in rnd_dev)
     cands = rnd + [greedy_flip_perturbation(net, X, tau)]
     devs = rnd_dev + [forward_deviations(net, X, cands[-1])]
-    start = max(range(len(cands)), key=lambda k: float(devs[k][-1].max()))
     x0 = _trace(net, X, net.mats)[1][-1].detach()
 
     def obj(mats):
         xL = _trace(net, X, mats)[1][-1]
         return (xL - x0).norm(dim=-1).max()
 
-    order = sorted(range(len(cands)), key=lambda k: -float(devs[k][-1].max()))
-    starts = order[: max(1, int(restarts))]
-    if restarts >= 2 and len(rnd) not in starts:
-        starts[-1] = len(rnd)  # the greedy (multi-layer) construction as one start
+    # the greedy (multi-layer) construction is always one start
+    starts = _ascent_starts([float(d[-1].max()) for d in devs], restarts, keep=len(rnd))
     nc = len(devs)
     for k in starts:
         best, _ = projected_ascent(net, obj, tau, cands[k], steps=steps)
@@ -838,10 +846,7 @@ def worst_backward_change(net: Network, X: torch.Tensor, tau: float, *, i: int =
     rv = [float(f(perturbed_mats(net, d))) for d in rnd]
     cands = rnd + [greedy_flip_perturbation(net, X, tau, samples=[i])]
     vals = rv + [float(f(perturbed_mats(net, cands[-1])))]
-    order = sorted(range(len(cands)), key=lambda j: -vals[j])
-    starts = order[: max(1, int(restarts))]
-    if restarts >= 2 and len(cands) - 1 not in starts:
-        starts[-1] = len(cands) - 1  # the greedy construction as one start
+    starts = _ascent_starts(vals, restarts, keep=len(cands) - 1)  # the greedy construction always one start
     bv = max(projected_ascent(net, f, tau, cands[k], steps=steps)[1] for k in starts)
     worst = max(max(vals), bv)
     by_kind = {"random": max(rv), "greedy": vals[-1], "ascent": bv}
@@ -900,9 +905,7 @@ def worst_gram_min(net: Network, X: torch.Tensor, omega: float, *, seed: int = 0
     parked = greedy_flip_perturbation(net, X, omega)
     cands = rnd + [parked]
     vals = [float(f(perturbed_mats(net, d))) for d in cands]
-    starts = sorted(range(len(cands)), key=lambda k: vals[k])[: max(1, int(restarts))]
-    if restarts >= 2 and len(rnd) not in starts:
-        starts[-1] = len(rnd)  # the parked construction as one start
+    starts = _ascent_starts(vals, restarts, keep=len(rnd), maximize=False)  # the parked construction always one start
     dv = min(projected_ascent(net, f, omega, cands[k], steps=steps, maximize=False)[1] for k in starts)
     by_kind = {"at_init": at_init, "random": min(vals[: len(rnd)]), "greedy": vals[-1], "descent": dv}
     worst = min(by_kind.values())
@@ -938,8 +941,7 @@ def worst_taylor_residual(net: Network, X: torch.Tensor, y: torch.Tensor, mats_b
     grad_dir = [project_spectral_ball(G * (t / max(float(torch.linalg.matrix_norm(G, ord=2)), 1e-300)), t) for G in grads]
     cands = rnd + [grad_dir, [-d for d in grad_dir]]
     vals = rv + [float(resid(perturbed_mats(base, d))) for d in cands[-2:]]
-    order = sorted(range(len(cands)), key=lambda j: -vals[j])
-    asc = [projected_ascent(base, resid, t, cands[k], steps=steps)[1] for k in order[: max(1, int(restarts))]]
+    asc = [projected_ascent(base, resid, t, cands[k], steps=steps)[1] for k in _ascent_starts(vals, restarts)]
     by_kind = {"random": max(rv), "gradient": max(vals[len(rnd):]), "ascent": max(asc)}
     return {"worst": max(by_kind.values()), "random": max(rv), "F": float(F0), "by_kind": by_kind,
             "winner": _winner(by_kind)}
